@@ -1,0 +1,34 @@
+"""Read the notebook's settings, each overridable by an environment variable."""
+
+from __future__ import annotations
+
+import os
+
+PREFIX = "MNIST_CNN_"
+
+
+def setting(name: str, default: int | float | str) -> int | float | str:
+    """Return `$MNIST_CNN_<NAME>` converted to the type of `default`, or `default` if unset."""
+    variable = PREFIX + name
+    raw = os.environ.get(variable)
+    if raw is None or raw == "":
+        return default
+    try:
+        return type(default)(raw)
+    except ValueError:
+        raise ValueError(
+            f"{variable}={raw!r}: expected a value of type {type(default).__name__}, "
+            f"like the default {default!r}."
+        ) from None
+
+
+def kernel_environment(output_dir: str | os.PathLike | None = None) -> dict[str, str]:
+    """The environment for a notebook kernel, which runs in `notebooks/`: paths made absolute."""
+    environment = dict(os.environ)
+    for name in ("DATA", "OUTPUT_DIR"):
+        value = environment.get(PREFIX + name)
+        if value:
+            environment[PREFIX + name] = os.path.abspath(value)
+    if output_dir is not None:
+        environment[PREFIX + "OUTPUT_DIR"] = os.path.abspath(output_dir)
+    return environment
