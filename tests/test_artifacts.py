@@ -1,0 +1,76 @@
+"""Saved results: written atomically, readable again, and the model reloads unchanged."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from helpers import learnable_arrays
+from mnist_cnn import artifacts
+from mnist_cnn.model import build_model
+from mnist_cnn.training import train
+
+
+def test_failed_write_leaves_the_earlier_file_untouched(tmp_path):
+    path = artifacts.write_text(tmp_path / "metrics.json", "earlier result")
+
+    def interrupted(temporary):
+        temporary.write_text("half a resu")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        artifacts.write_atomically(path, interrupted)
+    assert path.read_text() == "earlier result"
+    assert [file.name for file in tmp_path.iterdir()] == ["metrics.json"]  # no temporary left
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    path = artifacts.write_text(tmp_path / "report.html", "<html></html>")
+    assert path.stat().st_mode & 0o044 == 0o044  # readable by others, like any new file here
+
+
+def test_saved_model_predicts_like_the_one_in_memory(tmp_path):
+    images, labels = learnable_arrays(128)
+    model = build_model(seed=0)
+    train(model, images, labels, epochs=1, verbose=0)
+    path = artifacts.save_model(model, tmp_path / "models" / "mnist_cnn.keras")
+    loaded = artifacts.load_model(path)
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
+
+
+def test_model_path_must_be_keras_format(tmp_path):
+    with pytest.raises(ValueError, match=r"ending in \.keras, found .*model\.h5"):
+        artifacts.save_model(build_model(), tmp_path / "model.h5")
+
+
+def test_loading_a_missing_model_says_how_to_make_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="run `make report`"):
+        artifacts.load_model(tmp_path / "absent.keras")
+
+
+def test_history_csv_has_a_row_per_epoch(tmp_path):
+    path = artifacts.save_history({"loss": [0.5, 0.2], "val_loss": [0.4, 0.3]}, tmp_path / "history.csv")
+    table = pd.read_csv(path)
+    assert table.columns.tolist() == ["epoch", "loss", "val_loss"]
+    assert table["epoch"].tolist() == [1, 2] and table["val_loss"].tolist() == [0.4, 0.3]
+
+
+def test_run_summary_round_trips_through_json(tmp_path):
+    per_class = pd.DataFrame({"precision": [1.0], "recall": [0.5], "f1-score": [2 / 3], "support": [4]}, index=["2"])
+    summary = artifacts.run_summary(
+        train_scores={"loss": 0.1, "accuracy": 0.99},
+        test_scores={"loss": 0.2, "accuracy": 0.98},
+        per_class=per_class,
+        parameters={"epochs": 5, "seed": 0},
+        parameter_count=93_322,
+        training_seconds=61.234,
+        training_data={"y_train": np.array([1, 2], np.uint8)},
+    )
+    path = artifacts.save_metrics(summary, tmp_path / "metrics.json")
+    saved = json.loads(path.read_text())
+    assert saved["test"] == {"loss": 0.2, "accuracy": 0.98}
+    assert saved["per_class"]["2"]["recall"] == 0.5
+    assert saved["training_seconds"] == 61.23
+    assert saved["versions"]["keras"].startswith("3.")
+    assert saved["data_sha256"]["y_train"] == "a12871fee210fb8619291eaea194581cbd2531e4b23759d225f6806923f63222"
