@@ -1,0 +1,102 @@
+"""`make report`'s command end to end, in a short configuration (nbval covers the full run).
+
+The notebook runs twice with one seed: its HTML, figures and artifacts appear, the saved model
+reproduces the recorded test accuracy, and the two runs' metrics agree in everything but time.
+A failing run then leaves the earlier report as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mnist_cnn import artifacts
+from mnist_cnn.data import one_hot, preprocess_images
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
+FIGURES = [
+    "first-image", "sample-grid", "class-distribution", "pixel-intensities",
+    "training", "training-curves", "confusion-matrix", "misclassified",
+]
+
+
+def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess:
+    environment = os.environ | SHORT | settings
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_cnn", "report", "--output-dir", str(output_dir)],
+        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def runs(mnist_path, tmp_path_factory):
+    """Two short runs of the report command, each in its own output folder."""
+    folders = [tmp_path_factory.mktemp(f"run{number}") for number in (1, 2)]
+    results = [run_report(folder) for folder in folders]
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return folders, results
+
+
+def test_html_report_embeds_every_figure(runs):
+    (folder, _), (result, _) = runs
+    html = (folder / "reports" / "mnist_cnn.html").read_text()
+    assert html.count('src="data:image/png;base64') == len(FIGURES)
+    assert "Handwritten digits with a convolutional network" in html
+    assert "[12/" in result.stdout and "Wrote" in result.stdout  # progress was shown
+
+
+def test_each_figure_is_saved_as_png(runs):
+    folder = runs[0][0]
+    names = sorted(path.stem for path in (folder / "reports" / "figures").glob("*.png"))
+    assert names == sorted(FIGURES)
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in (folder / "reports" / "figures").iterdir())
+
+
+def test_artifacts_record_the_run(runs, mnist):
+    folder = runs[0][0]
+    metrics = json.loads((folder / "reports" / "metrics.json").read_text())
+    assert metrics["parameters"] == {
+        "epochs": 1, "batch_size": 64, "validation_split": 0.1, "seed": 0, "train_samples": 3000,
+    }
+    assert metrics["parameter_count"] == 93_322
+    assert set(metrics["per_class"]) >= {str(digit) for digit in range(10)}
+    assert metrics["data_sha256"]["y_train"] == artifacts.array_sha256(mnist["y_train"][:3000])
+    assert metrics["test"]["accuracy"] >= 0.8
+    history = (folder / "reports" / "history.csv").read_text().splitlines()
+    assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 2
+
+
+def test_saved_model_reproduces_the_recorded_accuracy(runs, mnist):
+    folder = runs[0][0]
+    model = artifacts.load_model(folder / "models" / "mnist_cnn.keras")
+    metrics = json.loads((folder / "reports" / "metrics.json").read_text())
+    probabilities = model.predict(preprocess_images(mnist["x_test"]), verbose=0)
+    accuracy = np.mean(probabilities.argmax(axis=1) == mnist["y_test"])
+    assert accuracy == pytest.approx(metrics["test"]["accuracy"], abs=1e-6)
+    scores = model.evaluate(preprocess_images(mnist["x_test"]), one_hot(mnist["y_test"]), verbose=0, return_dict=True)
+    assert scores["loss"] == pytest.approx(metrics["test"]["loss"], rel=1e-5)
+
+
+def test_same_seed_gives_identical_metrics(runs):
+    first, second = (json.loads((folder / "reports" / "metrics.json").read_text()) for folder in runs[0])
+    first.pop("training_seconds"), second.pop("training_seconds")
+    assert first == second
+
+
+def test_failing_run_leaves_the_earlier_report(runs):
+    folder = runs[0][0]
+    report = folder / "reports" / "mnist_cnn.html"
+    before = report.read_bytes()
+    # An accuracy no model reaches makes the notebook's check cell fail after training.
+    result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1.01")
+    assert result.returncode != 0
+    assert "A cell failed" in result.stderr and "AssertionError" in result.stderr
+    assert report.read_bytes() == before
