@@ -88,7 +88,25 @@ def test_truncated_npz(tmp_path):
 def test_file_that_is_not_an_archive(tmp_path):
     path = tmp_path / "notes.npz"
     path.write_text("these are not arrays")
-    with pytest.raises(MnistDataError, match=r"notes\.npz"):
+    with pytest.raises(MnistDataError, match=r"Could not read .*notes\.npz as an \.npz archive"):
+        load_mnist(path, verify=False)
+
+
+def test_single_npy_array_is_not_an_archive(tmp_path):
+    path = tmp_path / "images.npy"
+    np.save(path, small_arrays()["x_train"])
+    with pytest.raises(MnistDataError, match=r"images\.npy holds a single array"):
+        load_mnist(path, verify=False)
+
+
+def test_corrupt_array_inside_the_archive(tmp_path):
+    path = tmp_path / "corrupt.npz"
+    np.savez_compressed(path, **small_arrays())
+    content = bytearray(path.read_bytes())
+    middle = len(content) // 3
+    content[middle : middle + 64] = bytes(64)  # zero out part of a compressed array
+    path.write_bytes(bytes(content))
+    with pytest.raises(MnistDataError, match=r"corrupt\.npz"):
         load_mnist(path, verify=False)
 
 

@@ -13,6 +13,7 @@ import gzip
 import hashlib
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import keras
@@ -141,27 +142,28 @@ def _load_with_keras() -> dict[str, np.ndarray]:
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [name for name in ARRAY_NAMES if name not in archive.files]
-            if missing:
-                raise MnistDataError(
-                    f"{path} lacks the arrays {missing}: expected {list(ARRAY_NAMES)}, "
-                    f"found {archive.files}."
-                )
-            return {name: archive[name] for name in ARRAY_NAMES}
-    except MnistDataError:
-        raise
-    except ValueError as error:
-        if "allow_pickle" in str(error):
-            raise MnistDataError(
-                f"{path} holds pickled Python objects, which are never loaded: expected "
-                "plain uint8 arrays."
-            ) from error
-        raise MnistDataError(f"Could not read {path} as an .npz archive: {error}") from error
-    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        archive = np.load(path, allow_pickle=False)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
         raise MnistDataError(
             f"Could not read {path} as an .npz archive (truncated or corrupt?): {error}"
         ) from error
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise MnistDataError(f"{path} holds a single array: expected an .npz archive of {list(ARRAY_NAMES)}.")
+    with archive:
+        missing = [name for name in ARRAY_NAMES if name not in archive.files]
+        if missing:
+            raise MnistDataError(
+                f"{path} lacks the arrays {missing}: expected {list(ARRAY_NAMES)}, found {archive.files}."
+            )
+        try:
+            return {name: archive[name] for name in ARRAY_NAMES}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+            if "allow_pickle" in str(error):
+                raise MnistDataError(
+                    f"{path} holds pickled Python objects, which are never loaded: expected plain "
+                    "uint8 arrays."
+                ) from error
+            raise MnistDataError(f"Could not read the arrays in {path} (corrupt?): {error}") from error
 
 
 def _read_idx_folder(folder: Path) -> dict[str, np.ndarray]:
