@@ -13,11 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
 from mnist_cnn import artifacts
 from mnist_cnn.data import one_hot, preprocess_images
+from mnist_cnn.report import drop_tensorflow_logs
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
@@ -51,6 +53,32 @@ def test_html_report_embeds_every_figure(runs):
     assert html.count('src="data:image/png;base64') == len(FIGURES)
     assert "Handwritten digits with a convolutional network" in html
     assert "[12/" in result.stdout and "Wrote" in result.stdout  # progress was shown
+
+
+def test_tensorflow_logging_is_left_out_of_the_report(runs):
+    html = (runs[0][0] / "reports" / "mnist_cnn.html").read_text()
+    assert "absl::InitializeLog" not in html and "cuda_platform.cc" not in html
+
+
+def test_drop_tensorflow_logs_keeps_other_output():
+    tensorflow_log = (
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+        "I0000 00:00:1795740774.488134    3912 port.cc:153] oneDNN custom operations are on.\n"
+        "I0000 00:00:1795740774.538646    3912 cpu_feature_guard.cc:227] This TensorFlow binary is optimized.\n"
+        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n"
+        "E0000 00:00:1795740779.042602    3912 cuda_platform.cc:52] failed call to cuInit\n"
+    )
+    python_warning = "/x/keras/trainer.py:12: UserWarning: something to read\n"
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Text"), nbformat.v4.new_code_cell(outputs=[
+        nbformat.v4.new_output("stream", name="stderr", text=tensorflow_log),
+        nbformat.v4.new_output("stream", name="stderr", text=python_warning),
+        nbformat.v4.new_output("stream", name="stdout", text=tensorflow_log),
+    ])])
+    drop_tensorflow_logs(notebook)
+    nbformat.validate(notebook)
+    assert [(output.name, output.text) for output in notebook.cells[1].outputs] == [
+        ("stderr", python_warning), ("stdout", tensorflow_log),
+    ]
 
 
 def test_each_figure_is_saved_as_png(runs):
