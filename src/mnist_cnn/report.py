@@ -113,10 +113,10 @@ def main(arguments: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         notebook = execute_notebook(options.notebook, options.output_dir, options.timeout)
-        drop_tensorflow_logs(notebook)
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         print(f"A cell failed; the earlier report, if any, is left as it was.\n{error}", file=sys.stderr)
         return 1
+    drop_tensorflow_logs(notebook)
     report = write_report(notebook, options.output_dir / "reports", options.notebook.stem)
     print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
     if options.save_notebook:
