@@ -84,6 +84,13 @@ def test_command_prints_the_digit_and_top_probabilities(model_path, mnist, expec
     assert len(lines) == 3 and all(line.startswith("  then ") for line in lines[1:])
 
 
+def test_command_rejects_a_top_out_of_range(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["predict", str(tmp_path / "digit.png"), "--top", "0"])
+    assert exit_info.value.code == 2
+    assert "expected a number of digits from 1 to 10, found 0" in capsys.readouterr().err
+
+
 def test_command_runs_as_a_module(model_path, mnist, expected, tmp_path):
     image = save_png(mnist["x_test"][1], tmp_path / "digit.png")
     result = subprocess.run(

@@ -24,6 +24,8 @@ def main(arguments: list[str] | None = None) -> int:
         return report.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if not 1 <= options.top <= 10:
+        parser.error(f"--top: expected a number of digits from 1 to 10, found {options.top}")
     try:
         ranking = classify(options.image, options.model, options.top)
     except (FileNotFoundError, ValueError) as error:
