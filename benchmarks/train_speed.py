@@ -1,6 +1,6 @@
 """Training speed and accuracy: the original notebook's code (A) against the package (B).
 
-    python benchmarks/train_speed.py                  # both studies, about 9 minutes on 2 cores
+    python benchmarks/train_speed.py                  # both studies, about 8 minutes on 2 cores
     python benchmarks/train_speed.py --study speed --epochs 3 --repeats 5
 
 Speed: A and B train the same CNN for the same epochs, alternating A, B, A, B, ... so that
@@ -8,45 +8,54 @@ machine noise hits both; it prints seconds per epoch (the epochs after the first
 traces the graph), the ratio A/B, and each run's test accuracy.
 Accuracy: B trains the full recipe (5 epochs) once per seed; it prints the test accuracy's
 mean ± std and median. Set MNIST_CNN_DATA to use a local copy of the data.
+
+Each training runs in a process of its own: TensorFlow fixes its thread settings when it
+starts, and `mnist_cnn.parallel` changes them, so A must not share a process with B.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 import warnings
+from importlib.metadata import version
 
-import keras
-import numpy as np
-import tensorflow as tf
-from keras import layers, models
-from keras.utils import to_categorical
-
-from mnist_cnn.data import load_mnist, one_hot, preprocess_images
-from mnist_cnn.evaluation import evaluate
-from mnist_cnn.model import build_model
-from mnist_cnn.training import BATCH_SIZE, EPOCHS, VALIDATION_SPLIT, train
+EPOCHS = 5  # the recipe's, for the accuracy study
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall time of each epoch, validation included."""
+def seconds_per_epoch_callback():
+    """A Keras callback that records the wall time of each epoch, validation included."""
+    import keras
 
-    def on_train_begin(self, logs=None):
-        self.seconds = []
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seconds = []
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.started)
+
+    return EpochTimer()
 
 
-def run_original(data, epochs: int, seed: int) -> tuple[list[float], float]:
+def train_original(epochs: int, seed: int) -> tuple[list[float], float]:
     """A: the original notebook's code as written (float64 inputs from X/255, no channel axis)."""
-    (x_train, y_train_org), (x_test, y_test_org) = data
+    import keras
+    from keras import layers, models
+    from keras.utils import to_categorical
+
+    from mnist_cnn.data import load_mnist
+
+    (x_train, y_train_org), (x_test, y_test_org) = load_mnist()
     X_train, X_test = x_train / 255, x_test / 255
     y_train, y_test = to_categorical(y_train_org), to_categorical(y_test_org)
     keras.utils.set_random_seed(seed)
@@ -62,17 +71,22 @@ def run_original(data, epochs: int, seed: int) -> tuple[list[float], float]:
     model.add(layers.Dense(64, activation="relu"))
     model.add(layers.Dense(10, activation="softmax"))
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    timer = EpochTimer()
+    timer = seconds_per_epoch_callback()
     model.fit(X_train, y_train, epochs=epochs, batch_size=64, validation_split=0.1, callbacks=[timer], verbose=0)
     _, test_accuracy = model.evaluate(X_test, y_test, verbose=0)
     return timer.seconds, test_accuracy
 
 
-def run_package(data, epochs: int, seed: int) -> tuple[list[float], float]:
+def train_package(epochs: int, seed: int) -> tuple[list[float], float]:
     """B: the package's training path with the same recipe."""
-    (x_train, y_train), (x_test, y_test) = data
+    from mnist_cnn.data import load_mnist, one_hot, preprocess_images
+    from mnist_cnn.evaluation import evaluate
+    from mnist_cnn.model import build_model
+    from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, train
+
+    (x_train, y_train), (x_test, y_test) = load_mnist()
     model = build_model(seed=seed)
-    timer = EpochTimer()
+    timer = seconds_per_epoch_callback()
     train(
         model, preprocess_images(x_train), one_hot(y_train), epochs=epochs, batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT, seed=seed, callbacks=[timer], verbose=0,
@@ -80,13 +94,27 @@ def run_package(data, epochs: int, seed: int) -> tuple[list[float], float]:
     return timer.seconds, evaluate(model, preprocess_images(x_test), one_hot(y_test))["accuracy"]
 
 
-def speed_study(data, epochs: int, repeats: int, seed: int) -> None:
+def run(code: str, epochs: int, seed: int) -> tuple[list[float], float]:
+    """Train A or B in a new Python process; A gets TensorFlow's default threading."""
+    environment = dict(os.environ)
+    if code == "A":
+        for name in THREAD_VARIABLES:
+            environment.pop(name, None)
+    command = [sys.executable, __file__, "--train", code, "--epochs", str(epochs), "--seeds", str(seed)]
+    finished = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if finished.returncode != 0:
+        sys.exit(f"Training {code} failed:\n{finished.stderr[-3000:]}")
+    result = json.loads(finished.stdout.strip().splitlines()[-1])
+    return result["seconds"], result["test_accuracy"]
+
+
+def speed_study(epochs: int, repeats: int, seed: int) -> None:
     print(f"\nSpeed: {repeats} repetitions of A then B, {epochs} epochs each, seed {seed}")
     print("run | A s/epoch | B s/epoch | A/B  | A test acc | B test acc")
     ratios, a_epochs, b_epochs = [], [], []
     for repetition in range(1, repeats + 1):
-        a_seconds, a_accuracy = run_original(data, epochs, seed)
-        b_seconds, b_accuracy = run_package(data, epochs, seed)
+        a_seconds, a_accuracy = run("A", epochs, seed)
+        b_seconds, b_accuracy = run("B", epochs, seed)
         a, b = statistics.median(a_seconds[1:]), statistics.median(b_seconds[1:])
         ratios.append(a / b)
         a_epochs += a_seconds[1:]
@@ -98,16 +126,17 @@ def speed_study(data, epochs: int, repeats: int, seed: int) -> None:
     )
 
 
-def accuracy_study(data, seeds: list[int]) -> None:
+def accuracy_study(seeds: list[int]) -> None:
     print(f"\nAccuracy: B, the full recipe ({EPOCHS} epochs), seeds {seeds}")
     print("seed | test acc | s/epoch")
     accuracies = []
     for seed in seeds:
-        seconds, accuracy = run_package(data, EPOCHS, seed)
+        seconds, accuracy = run("B", EPOCHS, seed)
         accuracies.append(accuracy)
         print(f"{seed:4d} | {accuracy:8.4f} | {statistics.median(seconds[1:]):7.2f}", flush=True)
+    spread = f" ± {statistics.stdev(accuracies):.4f} (std)" if len(accuracies) > 1 else ""
     print(
-        f"test accuracy: mean {statistics.mean(accuracies):.4f} ± {statistics.stdev(accuracies):.4f} (std), "
+        f"test accuracy: mean {statistics.mean(accuracies):.4f}{spread}, "
         f"median {statistics.median(accuracies):.4f}, min {min(accuracies):.4f}, max {max(accuracies):.4f}"
     )
 
@@ -127,19 +156,26 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run in the speed study (at least 2)")
     parser.add_argument("--repeats", type=int, default=3, help="A/B repetitions in the speed study")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds of the accuracy study")
+    parser.add_argument("--train", choices=["A", "B"], help=argparse.SUPPRESS)  # one run, in a child process
     options = parser.parse_args()
     if options.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch also traces the graph and is not timed")
 
-    data = load_mnist()
+    if options.train:
+        train = train_original if options.train == "A" else train_package
+        seconds, test_accuracy = train(options.epochs, options.seeds[0])
+        print(json.dumps({"seconds": seconds, "test_accuracy": test_accuracy}))
+        return
+
     print(
         f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, {processor_name()}; "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}, NumPy {np.__version__}"
+        f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, Keras {version('keras')}, "
+        f"NumPy {version('numpy')}"
     )
     if options.study in ("speed", "both"):
-        speed_study(data, options.epochs, options.repeats, seed=0)
+        speed_study(options.epochs, options.repeats, seed=0)
     if options.study in ("accuracy", "both"):
-        accuracy_study(data, options.seeds)
+        accuracy_study(options.seeds)
 
 
 if __name__ == "__main__":
