@@ -1,28 +1,68 @@
-"""The CNN is the original notebook's, layer for layer."""
+"""The CNN is the original notebook's, layer for layer, and computes the same function."""
 
+import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
-from mnist_cnn.model import build_model
+from helpers import learnable_arrays
+from mnist_cnn.model import STEPS_PER_EXECUTION, build_model
+from mnist_cnn.parallel import ShardedSequential
+
+
+def original_cnn() -> keras.Sequential:
+    """The network exactly as the original notebook built it."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.MaxPooling2D((2, 2)),
+            layers.Conv2D(64, (3, 3), activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
 def test_architecture_and_parameter_count():
     model = build_model()
     assert model.count_params() == 93_322
     assert [type(layer) for layer in model.layers] == [
-        layers.Conv2D, layers.MaxPooling2D, layers.Conv2D, layers.MaxPooling2D,
+        layers.Cropping2D, layers.Conv2D, layers.MaxPooling2D, layers.Conv2D, layers.MaxPooling2D,
         layers.Conv2D, layers.Flatten, layers.Dense, layers.Dense,
     ]
     assert [layer.output.shape for layer in model.layers] == [
-        (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64),
-        (None, 3, 3, 64), (None, 576), (None, 64), (None, 10),
+        (None, 26, 26, 1), (None, 24, 24, 32), (None, 12, 12, 32), (None, 10, 10, 64),
+        (None, 5, 5, 64), (None, 3, 3, 64), (None, 576), (None, 64), (None, 10),
     ]
+
+
+def test_same_outputs_and_gradients_as_the_original_cnn():
+    model, original = build_model(seed=0), original_cnn()
+    original.set_weights(model.get_weights())
+    images, labels = learnable_arrays(64)
+    images[:, 26:, :] = 1.0  # ink in the rows and columns the network never sees
+    images[:, :, 26:] = 1.0
+    gradients = []
+    for network in (model, original):
+        with tf.GradientTape() as tape:
+            probabilities = network(images, training=True)
+            loss = keras.losses.categorical_crossentropy(labels, probabilities)
+        gradients.append(tape.gradient(loss, network.trainable_weights))
+        np.testing.assert_allclose(probabilities, original(images), atol=1e-6)
+    for ours, theirs in zip(*gradients):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
 
 
 def test_compiled_with_the_original_recipe():
     model = build_model()
+    assert isinstance(model, ShardedSequential)
     assert model.optimizer.__class__.__name__ == "Adam"
     assert model.loss == "categorical_crossentropy"
+    assert model.steps_per_execution == STEPS_PER_EXECUTION
     assert model.output_shape == (None, 10)
 
 
