@@ -5,7 +5,7 @@ import pytest
 
 from helpers import learnable_arrays
 from mnist_cnn.model import build_model
-from mnist_cnn.training import train
+from mnist_cnn.training import batches, train
 
 
 def test_short_run_lowers_the_loss():
@@ -24,6 +24,34 @@ def test_same_seed_gives_identical_weights():
         train(model, images, labels, epochs=2, batch_size=32, seed=3, verbose=0)
         weights.append(model.get_weights())
     assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+def test_validation_holds_out_the_last_samples():
+    images, labels = learnable_arrays(200)
+    labels[:] = np.eye(10)[0]  # the first 180 samples are all digit 0 ...
+    labels[180:] = np.eye(10)[1]  # ... and the last 20 all digit 1, which training never sees
+    history = train(build_model(seed=0), images, labels, epochs=3, validation_split=0.1, verbose=0)
+    assert history.history["accuracy"][-1] == 1.0
+    assert history.history["val_accuracy"][-1] == 0.0
+
+
+def test_batches_keep_images_with_their_labels():
+    images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1) * np.ones((1, 28, 28, 1), "float32")
+    labels = np.eye(10, dtype="float32")
+    ordered = list(batches(images, labels, batch_size=4))
+    assert [len(batch_images) for batch_images, _ in ordered] == [4, 4, 2]
+    shuffled = list(batches(images, labels, batch_size=4, shuffle_seed=0))
+    firsts = [int(image[0, 0, 0]) for batch_images, _ in shuffled for image in batch_images]
+    assert sorted(firsts) == list(range(10)) and firsts != list(range(10))
+    for batch_images, batch_labels in ordered + shuffled:
+        np.testing.assert_array_equal(batch_images.numpy()[:, 0, 0, 0], batch_labels.numpy().argmax(axis=1))
+
+
+def test_each_epoch_is_reshuffled():
+    images, labels = np.zeros((50, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[np.arange(50) % 10]
+    dataset = batches(images, labels, batch_size=50, shuffle_seed=0)
+    first, second = (next(iter(dataset))[1].numpy().argmax(axis=1) for _ in range(2))
+    assert sorted(first) == sorted(second) and list(first) != list(second)
 
 
 def test_callbacks_are_called():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from mnist_cnn.model import INPUT_SHAPE
 
@@ -30,9 +32,9 @@ def train(
 ) -> keras.callbacks.History:
     """Fit `model` on preprocessed images (N, 28, 28, 1) and one-hot labels (N, 10).
 
-    The last `validation_split` of the samples is held out for validation, as Keras does.
-    The seed fixes the shuffling, so the same seed and initial weights on the same machine
-    give the same trained weights.
+    The last `validation_split` of the samples is held out for validation, as Keras's own
+    `validation_split` does. The seed fixes the shuffling, so the same seed and initial weights
+    on the same machine give the same trained weights.
     """
     images, labels = np.asarray(images), np.asarray(labels)
     if images.shape[1:] != INPUT_SHAPE:
@@ -45,12 +47,32 @@ def train(
     if not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
     keras.utils.set_random_seed(seed)
+    split = math.ceil(len(images) * (1 - validation_split))
+    validation = images[split:], labels[split:]
     return model.fit(
-        images,
-        labels,
+        batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
         epochs=epochs,
-        batch_size=batch_size,
-        validation_split=validation_split,
+        shuffle=False,  # `batches` shuffles
+        validation_data=batches(*validation, batch_size) if len(validation[0]) else None,
         callbacks=list(callbacks),
         verbose=verbose,
     )
+
+
+def batches(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
+    """Batches of (images, labels) in order, or reshuffled every epoch when given a seed.
+
+    Keras builds the same pipeline from arrays, but with tf.data's autotuning on. Keras starts
+    every epoch with a new iterator, and stopping the old one's autotuning thread held up the
+    start of an epoch by up to 4 s in our runs (README, "Training speed").
+    """
+    images, labels = tf.constant(images), tf.constant(labels)
+    order = tf.data.Dataset.range(len(images))
+    if shuffle_seed is not None:
+        order = order.shuffle(len(images), seed=shuffle_seed)
+    dataset = order.batch(batch_size).map(lambda batch: (tf.gather(images, batch), tf.gather(labels, batch)))
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.prefetch(2).with_options(options)
