@@ -1,4 +1,4 @@
-"""The CNN is the original notebook's, layer for layer, and computes the same function."""
+"""The CNN has the original notebook's layers and weights, plus a crop, and computes the same function."""
 
 import keras
 import numpy as np
