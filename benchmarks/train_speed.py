@@ -1,6 +1,6 @@
 """Training speed and accuracy: the original notebook's code (A) against the package (B).
 
-    python benchmarks/train_speed.py                  # both studies, about 8 minutes on 2 cores
+    python benchmarks/train_speed.py                  # both studies, about 7 minutes on 2 cores
     python benchmarks/train_speed.py --study speed --epochs 3 --repeats 5
 
 Speed: A and B train the same CNN for the same epochs, alternating A, B, A, B, ... so that

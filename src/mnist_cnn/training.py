@@ -48,12 +48,12 @@ def train(
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
     keras.utils.set_random_seed(seed)
     split = math.ceil(len(images) * (1 - validation_split))
-    validation = images[split:], labels[split:]
+    validation = batches(images[split:], labels[split:], batch_size) if split < len(images) else None
     return model.fit(
         batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
         epochs=epochs,
         shuffle=False,  # `batches` shuffles
-        validation_data=batches(*validation, batch_size) if len(validation[0]) else None,
+        validation_data=validation,
         callbacks=list(callbacks),
         verbose=verbose,
     )
