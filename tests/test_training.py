@@ -35,6 +35,12 @@ def test_validation_holds_out_the_last_samples():
     assert history.history["val_accuracy"][-1] == 0.0
 
 
+def test_no_validation_without_a_split():
+    images, labels = learnable_arrays(64)
+    history = train(build_model(seed=0), images, labels, epochs=1, validation_split=0, verbose=0)
+    assert sorted(history.history) == ["accuracy", "loss"]
+
+
 def test_batches_keep_images_with_their_labels():
     images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1) * np.ones((1, 28, 28, 1), "float32")
     labels = np.eye(10, dtype="float32")
