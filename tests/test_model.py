@@ -6,7 +6,7 @@ import tensorflow as tf
 from keras import layers
 
 from helpers import learnable_arrays
-from mnist_cnn.model import STEPS_PER_EXECUTION, build_model
+from mnist_cnn.model import STEPS_PER_EXECUTION, build_model, cpu_has_bfloat16
 from mnist_cnn.parallel import ShardedSequential
 
 
@@ -41,7 +41,7 @@ def test_architecture_and_parameter_count():
 
 
 def test_same_outputs_and_gradients_as_the_original_cnn():
-    model, original = build_model(seed=0), original_cnn()
+    model, original = build_model(seed=0, bfloat16=False), original_cnn()
     original.set_weights(model.get_weights())
     images, labels = learnable_arrays(64)
     images[:, 26:, :] = 1.0  # ink in the rows and columns the network never sees
@@ -55,6 +55,21 @@ def test_same_outputs_and_gradients_as_the_original_cnn():
         np.testing.assert_allclose(probabilities, original(images), atol=1e-6)
     for ours, theirs in zip(*gradients):
         np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def test_bfloat16_changes_only_the_arithmetic_of_the_second_convolution():
+    exact, fast = build_model(seed=0, bfloat16=False), build_model(seed=0, bfloat16=True)
+    assert [layer.compute_dtype for layer in fast.layers if isinstance(layer, layers.Conv2D)] == [
+        "float32", "bfloat16", "float32",
+    ]
+    assert {weight.dtype for weight in fast.weights} == {"float32"}
+    images, _ = learnable_arrays(64)
+    np.testing.assert_allclose(fast.predict(images, verbose=0), exact.predict(images, verbose=0), atol=0.02)
+
+
+def test_bfloat16_by_default_where_the_cpu_has_it():
+    second_convolution = build_model().layers[3]
+    assert (second_convolution.compute_dtype == "bfloat16") == cpu_has_bfloat16()
 
 
 def test_compiled_with_the_original_recipe():
