@@ -10,7 +10,8 @@ Accuracy: B trains the full recipe (5 epochs) once per seed; it prints the test 
 mean ± std and median. Set MNIST_CNN_DATA to use a local copy of the data.
 
 Each training runs in a process of its own: TensorFlow fixes its thread settings when it
-starts, and `mnist_cnn.parallel` changes them, so A must not share a process with B.
+starts, and B's execution plan (`mnist_cnn.execution`) sets them, so A must not share a
+process with B.
 """
 
 from __future__ import annotations
@@ -76,19 +77,21 @@ def train_original(epochs: int, seed: int) -> tuple[list[float], float]:
 
 def train_package(epochs: int, seed: int) -> tuple[list[float], float]:
     """B: the package's training path with the same recipe."""
+    from mnist_cnn import execution
     from mnist_cnn.data import load_mnist, one_hot, preprocess_images
-    from mnist_cnn.evaluation import evaluate
+    from mnist_cnn.evaluation import predict, scores
     from mnist_cnn.model import build_model
     from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, train
 
+    plan = execution.prepare(batch_size=BATCH_SIZE)  # before the model: TensorFlow fixes its threads then
     (x_train, y_train), (x_test, y_test) = load_mnist()
     model = build_model(seed=seed)
     timer = EpochTimer()
     train(
         model, preprocess_images(x_train), one_hot(y_train), epochs=epochs, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, seed=seed, callbacks=[timer], verbose=0,
+        validation_split=VALIDATION_SPLIT, seed=seed, plan=plan, callbacks=[timer], verbose=0,
     )
-    return timer.seconds, evaluate(model, preprocess_images(x_test), one_hot(y_test))["accuracy"]
+    return timer.seconds, scores(y_test, predict(model, preprocess_images(x_test), plan))["accuracy"]
 
 
 def run(code: str, epochs: int, seed: int) -> tuple[list[float], float]:
@@ -138,15 +141,6 @@ def accuracy_study(seeds: list[int]) -> None:
     )
 
 
-def processor_name() -> str:
-    """The CPU's model name where Linux tells it, else what Python knows."""
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            return next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or "unknown CPU"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--study", choices=["speed", "accuracy", "both"], default="both")
@@ -164,11 +158,14 @@ def main() -> None:
         print(json.dumps({"seconds": seconds, "test_accuracy": test_accuracy}))
         return
 
+    from mnist_cnn import execution
+    from mnist_cnn.training import BATCH_SIZE
+
     print(
-        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}, {os.cpu_count()} cores, {processor_name()}; "
-        f"Python {platform.python_version()}, TensorFlow {version('tensorflow')}, Keras {version('keras')}, "
-        f"NumPy {version('numpy')}"
+        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}; Python {platform.python_version()}, "
+        f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, NumPy {version('numpy')}"
     )
+    print("B's plan:", execution.plan_execution(execution.this_machine(), batch_size=BATCH_SIZE).describe())
     if options.study in ("speed", "both"):
         speed_study(options.epochs, options.repeats, seed=0)
     if options.study in ("accuracy", "both"):

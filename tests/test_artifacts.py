@@ -1,6 +1,8 @@
 """Saved results: written atomically, readable again, and the model reloads unchanged."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,33 @@ def test_saved_model_predicts_like_the_one_in_memory(tmp_path):
     path = artifacts.save_model(model, tmp_path / "models" / "mnist_cnn.keras")
     loaded = artifacts.load_model(path)
     np.testing.assert_array_equal(loaded.predict(images, verbose=0), model.predict(images, verbose=0))
+
+
+def test_saved_model_loads_without_the_package(tmp_path):
+    """Plain keras.saving.load_model (safe mode) in a Python that cannot import mnist_cnn."""
+    images, labels = learnable_arrays(128)
+    model = build_model(seed=0)
+    train(model, images, labels, epochs=1, verbose=0)
+    path = artifacts.save_model(model, tmp_path / "mnist_cnn.keras")
+    np.save(tmp_path / "images.npy", images)
+    script = f"""
+import sys
+sys.modules["mnist_cnn"] = None  # any import of the package now fails
+try:
+    import mnist_cnn
+    sys.exit("mnist_cnn was importable")
+except ImportError:
+    pass
+import keras, numpy as np
+model = keras.saving.load_model({str(path)!r})
+assert {{layer.compute_dtype for layer in model.layers}} == {{"float32"}}, "not float32"
+np.save({str(tmp_path / "predictions.npy")!r}, model.predict(np.load({str(tmp_path / "images.npy")!r}), verbose=0))
+"""
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    loaded_predictions = np.load(tmp_path / "predictions.npy")
+    np.testing.assert_allclose(loaded_predictions, model.predict(images, verbose=0), atol=1e-6)
+    assert (loaded_predictions.argmax(axis=1) == model.predict(images, verbose=0).argmax(axis=1)).all()
 
 
 def test_model_path_must_be_keras_format(tmp_path):

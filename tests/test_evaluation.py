@@ -4,24 +4,38 @@ import numpy as np
 import pytest
 
 from helpers import learnable_arrays
-from mnist_cnn import evaluation
+from mnist_cnn import evaluation, execution
 from mnist_cnn.model import build_model
 
 TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 2, 2, 3, 3, 3])
 
 
-def test_evaluate_and_predict():
+def test_scores_equal_kerass_evaluate():
     images, labels = learnable_arrays(64)
     model = build_model(seed=0)
-    scores = evaluation.evaluate(model, images, labels)
-    assert set(scores) == {"loss", "accuracy"} and 0 <= scores["accuracy"] <= 1
+    model.fit(images, labels, epochs=2, verbose=0)  # confident on some images, wrong on others
     probabilities = evaluation.predict(model, images)
     assert probabilities.shape == (64, 10)
-    expected = np.mean(probabilities.argmax(axis=1) == labels.argmax(axis=1))
-    assert scores["accuracy"] == pytest.approx(expected)
-    with pytest.raises(ValueError, match="as many labels as images"):
-        evaluation.evaluate(model, images, labels[:10])
+    expected = model.evaluate(images, labels, verbose=0, return_dict=True)
+    scores = evaluation.scores(labels.argmax(axis=1), probabilities)
+    assert scores == pytest.approx(expected, rel=1e-5)
+    assert 0 < scores["accuracy"] < 1
+    with pytest.raises(ValueError, match=r"probabilities of shape \(10, classes\), found \(64, 10\)"):
+        evaluation.scores(labels[:10].argmax(axis=1), probabilities)
+
+
+def test_scores_clip_like_keras():
+    certain_and_wrong = np.eye(10)[[1]]
+    assert evaluation.scores(np.array([0]), certain_and_wrong)["loss"] == pytest.approx(-np.log(1e-7))
+
+
+def test_predict_with_a_plan_equals_the_plain_model():
+    images, _ = learnable_arrays(100)
+    images[:, 26:, 26:] = 1.0
+    model = build_model(seed=0)
+    plan = execution.plan_execution(execution.Machine("test", 2, frozenset({"avx512_bf16"})), batch_size=64)
+    np.testing.assert_allclose(evaluation.predict(model, images, plan), evaluation.predict(model, images), atol=1e-6)
 
 
 def test_per_class_metrics():

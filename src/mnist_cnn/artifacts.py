@@ -19,7 +19,6 @@ import keras
 import pandas as pd
 
 from mnist_cnn.data import array_sha256
-from mnist_cnn.parallel import ShardedSequential
 
 LIBRARIES = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib", "seaborn", "livelossplot")
 
@@ -59,14 +58,13 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:
-    """Load a saved model (the package's ShardedSequential too) with Keras's safe mode."""
+    """Load a saved model with Keras's safe mode, as plain `keras.saving.load_model` does."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"No trained model at {path}: run `make report` (or the notebook) to train and save it."
         )
-    custom_objects = {keras.saving.get_registered_name(ShardedSequential): ShardedSequential}
-    return keras.saving.load_model(path, safe_mode=True, custom_objects=custom_objects)
+    return keras.saving.load_model(path, safe_mode=True)
 
 
 def save_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike) -> Path:

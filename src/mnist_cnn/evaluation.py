@@ -7,19 +7,34 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
+from mnist_cnn import execution
 from mnist_cnn.data import NUM_CLASSES
 
-
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Return the model's loss and accuracy on preprocessed images and one-hot labels."""
-    if len(images) != len(labels):
-        raise ValueError(f"Expected as many labels as images ({len(images)}), found {len(labels)}.")
-    return model.evaluate(images, labels, verbose=0, return_dict=True)
+PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory
+KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before the logarithm
 
 
-def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Return the class probabilities (N, 10) for preprocessed images (N, 28, 28, 1)."""
-    return model.predict(images, verbose=0)
+def predict(model: keras.Model, images: np.ndarray, plan: execution.ExecutionPlan | None = None) -> np.ndarray:
+    """Class probabilities (N, 10) for preprocessed images, run in float32 as `plan` says.
+
+    One pass in large batches; reuse its result for the scores, the confusion matrix and the
+    mistakes rather than running the network again for each.
+    """
+    network = model if plan is None else execution.execution_graph(model, plan)
+    return network.predict(images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
+
+
+def scores(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
+    """Categorical cross-entropy (as Keras computes it) and accuracy of predicted probabilities."""
+    true_labels, probabilities = np.asarray(true_labels), np.asarray(probabilities, dtype=np.float64)
+    if probabilities.ndim != 2 or len(probabilities) != len(true_labels):
+        raise ValueError(
+            f"Expected probabilities of shape ({len(true_labels)}, classes), found {probabilities.shape}."
+        )
+    truth = probabilities[np.arange(len(true_labels)), true_labels] / probabilities.sum(axis=1)
+    loss = -np.log(np.clip(truth, KERAS_EPSILON, 1 - KERAS_EPSILON)).mean()
+    accuracy = (probabilities.argmax(axis=1) == true_labels).mean()
+    return {"loss": float(loss), "accuracy": float(accuracy)}
 
 
 def per_class_metrics(true_labels: np.ndarray, predicted_labels: np.ndarray) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Train the CNN with the original notebook's recipe."""
+"""Train a model with the original notebook's recipe, run as the execution plan says."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from mnist_cnn.model import INPUT_SHAPE
+from mnist_cnn import execution
 
 # The original recipe.
 EPOCHS = 5
@@ -27,18 +27,22 @@ def train(
     batch_size: int = BATCH_SIZE,
     validation_split: float = VALIDATION_SPLIT,
     seed: int = SEED,
+    plan: execution.ExecutionPlan | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
-    """Fit `model` on preprocessed images (N, 28, 28, 1) and one-hot labels (N, 10).
+    """Fit the compiled `model` on images (N, H, W, C) and one-hot labels (N, classes).
 
-    The last `validation_split` of the samples is held out for validation, as Keras's own
-    `validation_split` does. The seed fixes the shuffling, so the same seed and initial weights
-    on the same machine give the same trained weights.
+    `plan` is an `execution.ExecutionPlan`, or a mode for `execution.prepare`: "auto" (the
+    fastest plan for this machine) or "plain" (the model exactly as built). Either way the
+    trained weights end up in `model`. The last `validation_split` of the samples is held out
+    for validation, as Keras's own `validation_split` does. The seed fixes the shuffling, so
+    the same seed, plan and initial weights on the same machine give the same trained weights.
     """
     images, labels = np.asarray(images), np.asarray(labels)
-    if images.shape[1:] != INPUT_SHAPE:
-        raise ValueError(f"Expected images of shape (N, 28, 28, 1), found {images.shape}.")
+    image_shape = tuple(model.input_shape[1:])
+    if images.shape[1:] != image_shape:
+        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
     if labels.shape != (len(images), model.output_shape[-1]):
         raise ValueError(
             f"Expected one-hot labels of shape ({len(images)}, {model.output_shape[-1]}), "
@@ -46,17 +50,21 @@ def train(
         )
     if not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
+    if isinstance(plan, str):
+        plan = execution.prepare(plan, batch_size=batch_size)
     keras.utils.set_random_seed(seed)
     split = math.ceil(len(images) * (1 - validation_split))
     validation = batches(images[split:], labels[split:], batch_size) if split < len(images) else None
-    return model.fit(
-        batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
-        epochs=epochs,
-        shuffle=False,  # `batches` shuffles
-        validation_data=validation,
-        callbacks=list(callbacks),
-        verbose=verbose,
-    )
+    graph = execution.training_graph(model, plan)
+    with execution.training_precision(model, plan):
+        return graph.fit(
+            batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
+            epochs=epochs,
+            shuffle=False,  # `batches` shuffles
+            validation_data=validation,
+            callbacks=list(callbacks),
+            verbose=verbose,
+        )
 
 
 def batches(

@@ -1,0 +1,235 @@
+"""The execution plan: chosen per machine, exact, applied only while training, changing nothing global."""
+
+import dataclasses
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers
+
+from helpers import learnable_arrays
+from mnist_cnn import execution
+from mnist_cnn.execution import MIN_SHARD, ExecutionGraph, ExecutionPlan, Machine, plan_execution
+from mnist_cnn.model import build_model
+from mnist_cnn.training import train
+
+ZEN4 = Machine("AMD EPYC (Zen 4)", 2, frozenset({"avx2", "avx512f", "avx512_bf16"}))
+ZEN3 = Machine("AMD EPYC (Zen 3)", 2, frozenset({"avx2"}))
+WORKSTATION = dataclasses.replace(ZEN4, cores=16)
+SERVER = dataclasses.replace(ZEN3, cores=64)
+WITH_GPU = dataclasses.replace(ZEN4, gpus=("/physical_device:GPU:0",))
+
+
+def test_two_cores_with_bfloat16():
+    plan = plan_execution(ZEN4, batch_size=64)
+    assert (plan.device, plan.shards, plan.threads_per_op) == ("CPU", 2, 1)
+    assert plan.crop_unseen_edge and plan.bfloat16 and plan.steps_per_execution == execution.STEPS_PER_EXECUTION
+    assert plan.describe().startswith("CPU (AMD EPYC (Zen 4), 2 cores, avx2 avx512f avx512_bf16): 2 shards")
+
+
+def test_no_bfloat16_without_its_instructions():
+    plan = plan_execution(ZEN3, batch_size=64)
+    assert not plan.bfloat16 and plan.shards == 2
+    assert "no bfloat16 instructions" in plan.describe()
+
+
+@pytest.mark.parametrize("machine, shards, threads", [(WORKSTATION, 4, 4), (SERVER, 4, 16)])
+def test_many_cores_keep_shards_large(machine, shards, threads):
+    plan = plan_execution(machine, batch_size=64)
+    assert (plan.shards, plan.threads_per_op) == (shards, threads)
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3, 8, 16, 64, 128])
+@pytest.mark.parametrize("batch_size", [1, 8, 31, 32, 64, 256])
+def test_never_shards_of_fewer_than_min_shard_images(cores, batch_size):
+    plan = plan_execution(dataclasses.replace(ZEN3, cores=cores), batch_size=batch_size)
+    assert plan.shards == 1 or batch_size // plan.shards >= MIN_SHARD
+    assert plan.shards <= cores
+    assert (plan.threads_per_op is None) == (plan.shards == 1)
+
+
+def test_a_gpu_gets_none_of_the_cpu_changes():
+    plan = plan_execution(WITH_GPU, batch_size=64)
+    assert (plan.device, plan.shards, plan.threads_per_op) == ("GPU", 1, None)
+    assert not plan.crop_unseen_edge and not plan.bfloat16
+
+
+@pytest.mark.parametrize("machine", [ZEN4, WITH_GPU])
+def test_plain_mode_changes_nothing(machine):
+    plan = plan_execution(machine, batch_size=64, mode="plain")
+    assert plan == ExecutionPlan(machine, plan.device, reasons=plan.reasons)
+    assert plan.steps_per_execution == 1 and plan.shards == 1
+
+
+def test_bad_mode_and_batch_size():
+    with pytest.raises(ValueError, match=r"execution mode in \('auto', 'plain'\), found 'fast'"):
+        plan_execution(ZEN4, batch_size=64, mode="fast")
+    with pytest.raises(ValueError, match="batch size of at least 1, found 0"):
+        plan_execution(ZEN4, batch_size=0)
+
+
+def test_this_machine_is_read():
+    machine = execution.this_machine()
+    assert machine.cores >= 1 and machine.cpu_model
+    assert machine.gpus == ()  # tests run without a GPU
+
+
+def sequential(*network_layers) -> keras.Sequential:
+    return keras.Sequential([keras.Input(shape=(28, 28, 1)), *network_layers])
+
+
+def test_the_original_cnn_never_sees_two_edge_rows_and_columns():
+    assert execution.unseen_edge(build_model()) == 2
+    assert execution.largest_convolution(build_model()).output.shape == (None, 11, 11, 64)
+
+
+@pytest.mark.parametrize(
+    "network",
+    [
+        lambda: sequential(layers.Conv2D(4, 3, padding="same"), layers.Flatten(), layers.Dense(2)),
+        lambda: sequential(layers.RandomRotation(0.1), layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(2)),
+        lambda: sequential(layers.Conv2D(4, 3), layers.GlobalAveragePooling2D(), layers.Dense(2)),
+        lambda: sequential(layers.Conv2D(4, 3, dilation_rate=2), layers.Flatten(), layers.Dense(2)),
+    ],
+)
+def test_no_edge_skipped_where_the_network_may_see_it(network):
+    assert execution.unseen_edge(network()) == 0
+
+
+@pytest.mark.parametrize("stride, edge", [(4, 1), (5, 0)])
+def test_an_edge_left_by_a_stride(stride, edge):
+    # 3 x 3 windows every `stride` pixels: the last starts at 24 (4) or 25 (5) of 28 rows
+    network = sequential(layers.Conv2D(4, 3, strides=stride), layers.Flatten(), layers.Dense(2))
+    assert execution.unseen_edge(network) == edge
+
+
+def outputs_and_gradients(network, images, labels):
+    with tf.GradientTape() as tape:
+        probabilities = network(images, training=True)
+        loss = keras.losses.categorical_crossentropy(labels, probabilities)
+    return probabilities.numpy(), [gradient.numpy() for gradient in tape.gradient(loss, network.trainable_weights)]
+
+
+def test_training_path_computes_what_the_plain_model_does():
+    model = build_model(seed=0)
+    plan = dataclasses.replace(plan_execution(ZEN3, batch_size=64), bfloat16=False)
+    graph = execution.training_graph(model, plan)
+    assert (graph.shards, graph.crop) == (2, 2)
+    images, labels = learnable_arrays(64)
+    images[:, 26:, :] = 1.0  # ink in the rows and columns the network never sees
+    images[:, :, 26:] = 1.0
+    expected_outputs, expected_gradients = outputs_and_gradients(model, images, labels)
+    outputs, gradients = outputs_and_gradients(graph, images, labels)
+    np.testing.assert_allclose(outputs, expected_outputs, atol=1e-6)
+    assert len(gradients) == len(expected_gradients) == 10
+    for ours, theirs in zip(gradients, expected_gradients):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-4, atol=1e-6)
+
+
+def small_network() -> keras.Sequential:
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input(shape=(6, 6, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(), layers.Dense(3)])
+
+
+@pytest.mark.parametrize("shards", [2, 3])
+@pytest.mark.parametrize("batch", [1, 2, 5, 64])
+def test_shards_compute_what_the_whole_batch_does(shards, batch):
+    network = small_network()
+    sharded = ExecutionGraph(network, shards=shards)
+    images = np.random.default_rng(batch).uniform(size=(batch, 6, 6, 1)).astype("float32")
+    expected = network(images).numpy()
+    np.testing.assert_allclose(sharded(images), expected, atol=1e-6)  # eager
+    np.testing.assert_allclose(sharded.predict(images, verbose=0), expected, atol=1e-6)  # traced
+
+
+def test_graph_arguments_are_checked():
+    with pytest.raises(ValueError, match="at least 1 shard, found 0"):
+        ExecutionGraph(small_network(), shards=0)
+    functional = keras.Model(*(lambda x: (x, layers.Flatten()(x)))(keras.Input((6, 6, 1))))
+    with pytest.raises(ValueError, match="keras.Sequential model to crop, found Functional"):
+        ExecutionGraph(functional, crop=2)
+    uncompiled = small_network()
+    with pytest.raises(ValueError, match="compiled model .* uncompiled"):
+        execution.training_graph(uncompiled, plan_execution(ZEN3, batch_size=64))
+
+
+def test_bfloat16_only_in_the_largest_convolution_and_only_while_training():
+    model = build_model(seed=0)
+    plan = plan_execution(ZEN4, batch_size=64)
+    with execution.training_precision(model, plan):
+        assert [layer.compute_dtype for layer in model.layers if isinstance(layer, layers.Conv2D)] == [
+            "float32", "bfloat16", "float32",
+        ]
+        assert {weight.dtype for weight in model.weights} == {"float32"}
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+
+
+def test_the_plain_model_holds_the_trained_weights():
+    images, labels = learnable_arrays(512)
+    model = build_model(seed=0)
+    before = model.evaluate(images, labels, verbose=0, return_dict=True)
+    initial = [weight.copy() for weight in model.get_weights()]
+    history = train(model, images, labels, epochs=2, plan=plan_execution(ZEN4, batch_size=64), verbose=0)
+    after = model.evaluate(images, labels, verbose=0, return_dict=True)
+    assert all(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
+    assert after["loss"] < 0.5 * before["loss"] and after["accuracy"] > 0.9
+    assert history.model.network is model  # what trained was the plan's graph of this very model
+    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+
+
+def run_python(script: str, **environment: str) -> str:
+    """Run `script` in a fresh Python without TensorFlow's thread variables; return its stdout."""
+    clean = {name: value for name, value in os.environ.items() if name not in execution.THREAD_VARIABLES}
+    finished = subprocess.run(
+        [sys.executable, "-c", script], env={**clean, **environment}, capture_output=True, text=True, timeout=300
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    return finished.stdout.strip().splitlines()[-1]
+
+
+THREADS = """
+import tensorflow as tf
+from mnist_cnn import execution
+machine = execution.Machine("test", 2)
+{before}
+plan = execution.use_threads(execution.ExecutionPlan(machine, shards=2, threads_per_op=1))
+tf.constant(1.0) + 1  # start TensorFlow's runtime
+threading = tf.config.threading
+print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads(),
+      repr(plan.reasons[-1] if plan.reasons else ""))
+"""
+
+
+def test_threads_are_set_in_a_fresh_process():
+    assert run_python(THREADS.format(before="")) == "2 1 2 ''"
+
+
+def test_your_own_thread_settings_are_kept():
+    shards, intra, inter, reason = run_python(THREADS.format(before=""), TF_NUM_INTRAOP_THREADS="3").split(" ", 3)
+    assert (shards, intra, inter) == ("1", "0", "0")
+    assert "TF_NUM_INTRAOP_THREADS=3" in reason
+
+
+def test_once_tensorflow_has_started_batches_run_whole():
+    output = run_python(THREADS.format(before="from mnist_cnn.model import build_model; build_model()"))
+    shards, intra, inter, reason = output.split(" ", 3)
+    assert (shards, intra, inter) == ("1", "0", "0")
+    assert "TensorFlow had started" in reason and "execution.prepare() before building a model" in reason
+
+
+def test_importing_the_package_changes_nothing_global():
+    script = """
+import logging, os, sys
+environment, handlers = dict(os.environ), list(logging.getLogger().handlers)
+import tensorflow as tf
+import mnist_cnn, mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution
+import mnist_cnn.model, mnist_cnn.plots, mnist_cnn.predict, mnist_cnn.report, mnist_cnn.settings, mnist_cnn.training
+changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
+print(changed, os.environ.get("TF_NUM_INTRAOP_THREADS"), logging.getLogger().handlers == handlers,
+      tf.config.threading.get_intra_op_parallelism_threads())
+"""
+    assert run_python(script) == "[] None True 0"
