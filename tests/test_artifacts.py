@@ -1,34 +1,38 @@
 """Saved results: written atomically, readable again, and the model reloads unchanged."""
 
 import json
+import re
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-
 from helpers import learnable_arrays
-from mnist_cnn import artifacts
+
+from mnist_cnn import artifacts, atomic
+from mnist_cnn.execution import Machine, plan_execution
 from mnist_cnn.model import build_model
 from mnist_cnn.training import train
 
+PLAN = plan_execution(Machine("Test CPU", 2, frozenset({"avx2"})), batch_size=64)
+
 
 def test_failed_write_leaves_the_earlier_file_untouched(tmp_path):
-    path = artifacts.write_text(tmp_path / "metrics.json", "earlier result")
+    path = atomic.write_text(tmp_path / "metrics.json", "earlier result")
 
     def interrupted(temporary):
         temporary.write_text("half a resu")
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        artifacts.write_atomically(path, interrupted)
+        atomic.write_atomically(path, interrupted)
     assert path.read_text() == "earlier result"
     assert [file.name for file in tmp_path.iterdir()] == ["metrics.json"]  # no temporary left
 
 
 def test_written_files_get_the_usual_permissions(tmp_path):
-    path = artifacts.write_text(tmp_path / "report.html", "<html></html>")
+    path = atomic.write_text(tmp_path / "report.html", "<html></html>")
     assert path.stat().st_mode & 0o044 == 0o044  # readable by others, like any new file here
 
 
@@ -95,6 +99,7 @@ def test_run_summary_round_trips_through_json(tmp_path):
         parameter_count=93_322,
         training_seconds=61.234,
         training_data={"y_train": np.array([1, 2], np.uint8)},
+        plan=PLAN,
     )
     path = artifacts.save_metrics(summary, tmp_path / "metrics.json")
     saved = json.loads(path.read_text())
@@ -103,3 +108,26 @@ def test_run_summary_round_trips_through_json(tmp_path):
     assert saved["training_seconds"] == 61.23
     assert saved["versions"]["keras"].startswith("3.")
     assert saved["data_sha256"]["y_train"] == "a12871fee210fb8619291eaea194581cbd2531e4b23759d225f6806923f63222"
+    assert saved["machine"] == "Test CPU, 2 cores, avx2"
+    assert saved["execution"].startswith("CPU: 2 shards per batch")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", saved["date"])
+
+
+def test_describe_run_gives_the_results_first():
+    per_class = pd.DataFrame({"precision": [1.0], "recall": [1.0], "f1-score": [1.0], "support": [1]}, index=["0"])
+    metrics = artifacts.run_summary(
+        train_scores={"loss": 0.01, "accuracy": 0.9941},
+        test_scores={"loss": 0.03, "accuracy": 0.9908},
+        per_class=per_class,
+        parameters={"epochs": 5, "batch_size": 64},
+        parameter_count=93_322,
+        training_seconds=28.6,
+        training_data={},
+        plan=PLAN,
+    )
+    lines = artifacts.describe_run(metrics).splitlines()
+    assert lines[0] == "## Summary of this run"
+    assert lines[4] == "| test accuracy | 99.08% (loss 0.0300) |"
+    assert "| training time | 29 s |" in lines and "| settings | epochs 5, batch size 64 |" in lines
+    assert f"| machine | {PLAN.machine.describe()} |" in lines
+    assert any(line.startswith("| versions | python 3.") for line in lines)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import small_arrays, write_idx, write_idx_folder
+
 from mnist_cnn import data
 from mnist_cnn.data import MnistDataError, MnistUnavailableError, load_mnist
 
@@ -120,9 +120,17 @@ def test_missing_keys_are_listed(tmp_path):
 @pytest.mark.parametrize(
     "name, array, message",
     [
-        ("x_train", np.zeros((20, 28, 27), np.uint8), r"x_train .*expected uint8 images of shape \(N, 28, 28\), found uint8 of shape \(20, 28, 27\)"),
+        (
+            "x_train",
+            np.zeros((20, 28, 27), np.uint8),
+            r"x_train .*expected uint8 images of shape \(N, 28, 28\), found uint8 of shape \(20, 28, 27\)",
+        ),
         ("x_test", np.zeros((10, 28, 28), np.float32), r"x_test .*found float32"),
-        ("y_train", np.zeros(19, np.uint8), r"y_train .*expected uint8 labels of shape \(20,\), found uint8 of shape \(19,\)"),
+        (
+            "y_train",
+            np.zeros(19, np.uint8),
+            r"y_train .*expected uint8 labels of shape \(20,\), found uint8 of shape \(19,\)",
+        ),
         ("y_test", np.full(10, 10, np.uint8), r"y_test .*expected labels 0-9, found 10"),
     ],
 )
@@ -149,7 +157,9 @@ def test_idx_with_wrong_magic_number(tmp_path):
     folder = write_idx_folder(tmp_path / "raw", small_arrays())
     # Labels written where images belong: magic 0x801 instead of 0x803.
     write_idx(folder / "train-images-idx3-ubyte", small_arrays()["y_train"], 0x00000801)
-    with pytest.raises(MnistDataError, match=r"train-images-idx3-ubyte has the magic number 0x00000801, expected 0x00000803"):
+    with pytest.raises(
+        MnistDataError, match=r"train-images-idx3-ubyte has the magic number 0x00000801, expected 0x00000803"
+    ):
         load_mnist(folder, verify=False)
 
 
@@ -157,7 +167,11 @@ def test_idx_size_disagreeing_with_header(tmp_path):
     folder = write_idx_folder(tmp_path / "raw", small_arrays())
     images = folder / "t10k-images-idx3-ubyte"
     images.write_bytes(images.read_bytes()[:-100])
-    with pytest.raises(MnistDataError, match=r"t10k-images-idx3-ubyte is 7756 bytes long, but its header declares shape \(10, 28, 28\), which needs 7856 bytes"):
+    with pytest.raises(
+        MnistDataError,
+        match=r"t10k-images-idx3-ubyte is 7756 bytes long, "
+        r"but its header declares shape \(10, 28, 28\), which needs 7856 bytes",
+    ):
         load_mnist(folder, verify=False)
 
 
@@ -207,3 +221,7 @@ def test_one_hot():
     assert encoded.argmax(axis=1).tolist() == [3, 0, 9]
     with pytest.raises(ValueError, match=r"Expected labels of shape \(N,\), found \(3, 10\)"):
         data.one_hot(encoded)
+    with pytest.raises(ValueError, match="digit labels 0 to 9, found values 0 to 10"):
+        data.one_hot(np.array([0, 10]))
+    with pytest.raises(ValueError, match="digit labels 0 to 9, found values -1 to 2"):
+        data.one_hot(np.array([-1, 2]))

@@ -6,8 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from mnist_cnn import report
-from mnist_cnn.predict import MODEL_PATH, classify
+from mnist_cnn.settings import MODEL_PATH
 
 
 def main(arguments: list[str] | None = None) -> int:
@@ -20,12 +19,17 @@ def main(arguments: list[str] | None = None) -> int:
     commands.add_parser("report", help="run the notebook headless and build the HTML report", add_help=False)
     options, rest = parser.parse_known_args(arguments)
 
+    # Each command imports only what it needs: the report itself runs no TensorFlow.
     if options.command == "report":
+        from mnist_cnn import report
+
         return report.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if not 1 <= options.top <= 10:
         parser.error(f"--top: expected a number of digits from 1 to 10, found {options.top}")
+    from mnist_cnn.predict import classify
+
     try:
         ranking = classify(options.image, options.model, options.top)
     except (FileNotFoundError, ValueError) as error:

@@ -1,53 +1,40 @@
 """Save what a run produced (model, metrics, history) without ever losing an earlier copy.
 
-Every file is written to a temporary name beside its destination and renamed into place
-only once complete, so an interrupted run leaves the previous file untouched.
+Every file is written atomically (`mnist_cnn.atomic`), so an interrupted run leaves the
+previous file untouched.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import platform
-import tempfile
-from collections.abc import Callable, Mapping, Sequence
-from importlib import metadata
+import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
 
 import keras
 import pandas as pd
 
+from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.data import array_sha256
+from mnist_cnn.execution import ExecutionPlan
 
-LIBRARIES = ("tensorflow", "keras", "numpy", "scikit-learn", "matplotlib", "seaborn", "livelossplot")
-
-
-def write_atomically(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
-    """Call `write(temporary_path)`, then rename the result to `path` in one step."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(descriptor)
-    try:
-        write(Path(temporary))
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's file is private; give it the usual mode
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write `text` to `path` atomically."""
-    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+# The libraries a result depends on, by the name they are known by and the module they import as.
+# (Versions come from the modules: TensorFlow is installed as tensorflow or as tensorflow-cpu.)
+LIBRARIES = {
+    "tensorflow": "tensorflow",
+    "keras": "keras",
+    "numpy": "numpy",
+    "scikit-learn": "sklearn",
+    "matplotlib": "matplotlib",
+    "seaborn": "seaborn",
+    "livelossplot": "livelossplot",
+}
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
@@ -82,7 +69,7 @@ def save_metrics(metrics: Mapping[str, Any], path: str | os.PathLike) -> Path:
 def library_versions() -> dict[str, str]:
     """The versions of Python and of the libraries a result depends on."""
     return {"python": platform.python_version()} | {
-        library: metadata.version(library) for library in LIBRARIES
+        library: importlib.import_module(module).__version__ for library, module in LIBRARIES.items()
     }
 
 
@@ -95,6 +82,7 @@ def run_summary(
     parameter_count: int,
     training_seconds: float,
     training_data: Mapping[str, Any],
+    plan: ExecutionPlan,
 ) -> dict[str, Any]:
     """Gather what `metrics.json` records of a run; `training_data` maps names to arrays."""
     return {
@@ -104,6 +92,32 @@ def run_summary(
         "parameters": dict(parameters),
         "parameter_count": parameter_count,
         "training_seconds": round(training_seconds, 2),
+        "machine": plan.machine.describe(),
+        "execution": f"{plan.device}: {plan.choices()}",
+        "date": time.strftime("%Y-%m-%d"),
         "versions": library_versions(),
         "data_sha256": {name: array_sha256(array) for name, array in training_data.items()},
     }
+
+
+def describe_run(metrics: Mapping[str, Any]) -> str:
+    """A short Markdown summary of a run's `metrics.json`: results, settings, machine, versions."""
+    settings = ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in metrics["parameters"].items())
+    versions = ", ".join(f"{name} {version}" for name, version in metrics["versions"].items())
+    return "\n".join(
+        [
+            "## Summary of this run",
+            "",
+            "| | |",
+            "|---|---|",
+            f"| test accuracy | {metrics['test']['accuracy']:.2%} (loss {metrics['test']['loss']:.4f}) |",
+            f"| train accuracy | {metrics['train']['accuracy']:.2%} (loss {metrics['train']['loss']:.4f}) |",
+            f"| training time | {metrics['training_seconds']:.0f} s |",
+            f"| settings | {settings} |",
+            f"| parameters | {metrics['parameter_count']:,} |",
+            f"| machine | {metrics['machine']} |",
+            f"| how it trained | {metrics['execution']} |",
+            f"| versions | {versions} |",
+            f"| date | {metrics['date']} |",
+        ]
+    )

@@ -16,7 +16,6 @@ import zipfile
 import zlib
 from pathlib import Path
 
-import keras
 import numpy as np
 
 DATA_ENVIRONMENT_VARIABLE = "MNIST_CNN_DATA"
@@ -91,9 +90,7 @@ def check_arrays(arrays: dict[str, np.ndarray], *, source: str, verify: bool = T
                 f"found {labels.dtype} of shape {labels.shape}."
             )
         if labels.size and labels.max() >= NUM_CLASSES:
-            raise MnistDataError(
-                f"y_{split} in {source}: expected labels 0-9, found {int(labels.max())}."
-            )
+            raise MnistDataError(f"y_{split} in {source}: expected labels 0-9, found {int(labels.max())}.")
     if not verify:
         return
     for name in ARRAY_NAMES:
@@ -124,10 +121,20 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise ValueError(f"Expected labels of shape (N,), found {labels.shape}.")
-    return keras.utils.to_categorical(labels, NUM_CLASSES).astype("float32")
+    if labels.size and not (
+        np.issubdtype(labels.dtype, np.integer) and 0 <= labels.min() <= labels.max() < NUM_CLASSES
+    ):
+        raise ValueError(
+            f"Expected digit labels 0 to {NUM_CLASSES - 1}, found values {labels.min()} to {labels.max()}."
+        )
+    return np.eye(NUM_CLASSES, dtype=np.float32)[labels]
 
 
 def _load_with_keras() -> dict[str, np.ndarray]:
+    import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
+    import keras
+
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # Keras raises a bare Exception when the download fails.
@@ -144,9 +151,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, EOFError, ValueError, zipfile.BadZipFile) as error:
-        raise MnistDataError(
-            f"Could not read {path} as an .npz archive (truncated or corrupt?): {error}"
-        ) from error
+        raise MnistDataError(f"Could not read {path} as an .npz archive (truncated or corrupt?): {error}") from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise MnistDataError(f"{path} holds a single array: expected an .npz archive of {list(ARRAY_NAMES)}.")
     with archive:
@@ -160,8 +165,7 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
         except (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error) as error:
             if "allow_pickle" in str(error):
                 raise MnistDataError(
-                    f"{path} holds pickled Python objects, which are never loaded: expected plain "
-                    "uint8 arrays."
+                    f"{path} holds pickled Python objects, which are never loaded: expected plain uint8 arrays."
                 ) from error
             raise MnistDataError(f"Could not read the arrays in {path} (corrupt?): {error}") from error
 
@@ -191,19 +195,14 @@ def read_idx(path: str | os.PathLike, *, expected_magic: int | None = None) -> n
         raise MnistDataError(f"{path} is {len(raw)} bytes long: too short for an IDX header.")
     magic = int.from_bytes(raw[:4], "big")
     if expected_magic is not None and magic != expected_magic:
-        raise MnistDataError(
-            f"{path} has the magic number {magic:#010x}, expected {expected_magic:#010x}."
-        )
+        raise MnistDataError(f"{path} has the magic number {magic:#010x}, expected {expected_magic:#010x}.")
     if raw[:3] != b"\x00\x00\x08":
         raise MnistDataError(
-            f"{path} has the magic number {magic:#010x}: expected an IDX file of unsigned bytes "
-            "(0x000008NN)."
+            f"{path} has the magic number {magic:#010x}: expected an IDX file of unsigned bytes (0x000008NN)."
         )
     dimensions = raw[3]
     header_size = 4 + 4 * dimensions
-    shape = tuple(
-        int.from_bytes(raw[4 + 4 * axis : 8 + 4 * axis], "big") for axis in range(dimensions)
-    )
+    shape = tuple(int.from_bytes(raw[4 + 4 * axis : 8 + 4 * axis], "big") for axis in range(dimensions))
     expected_size = header_size + int(np.prod(shape, dtype=np.int64))
     if len(raw) != expected_size:
         raise MnistDataError(

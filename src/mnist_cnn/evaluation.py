@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
 import keras
 import numpy as np
 import pandas as pd
@@ -28,9 +30,7 @@ def scores(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[str, floa
     """Categorical cross-entropy (as Keras computes it) and accuracy of predicted probabilities."""
     true_labels, probabilities = np.asarray(true_labels), np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or len(probabilities) != len(true_labels):
-        raise ValueError(
-            f"Expected probabilities of shape ({len(true_labels)}, classes), found {probabilities.shape}."
-        )
+        raise ValueError(f"Expected probabilities of shape ({len(true_labels)}, classes), found {probabilities.shape}.")
     truth = probabilities[np.arange(len(true_labels)), true_labels] / probabilities.sum(axis=1)
     loss = -np.log(np.clip(truth, KERAS_EPSILON, 1 - KERAS_EPSILON)).mean()
     accuracy = (probabilities.argmax(axis=1) == true_labels).mean()
@@ -74,9 +74,7 @@ def misclassified(true_labels: np.ndarray, probabilities: np.ndarray) -> np.ndar
     """Indices of the wrongly classified samples, most confident mistake first."""
     true_labels, probabilities = np.asarray(true_labels), np.asarray(probabilities)
     if probabilities.shape != (len(true_labels), NUM_CLASSES):
-        raise ValueError(
-            f"Expected probabilities of shape ({len(true_labels)}, 10), found {probabilities.shape}."
-        )
+        raise ValueError(f"Expected probabilities of shape ({len(true_labels)}, 10), found {probabilities.shape}.")
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != true_labels)
     return wrong[np.argsort(-probabilities[wrong].max(axis=1), kind="stable")]

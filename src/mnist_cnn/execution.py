@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
 import keras
 import tensorflow as tf
 from keras import layers, ops
@@ -77,6 +79,11 @@ class ExecutionPlan:
 
     def describe(self) -> str:
         """One line of what runs and one per reason, for the notebook and the benchmark."""
+        lines = [f"{self.device} ({self.machine.describe()}): {self.choices()}"]
+        return "\n".join(lines + [f"- {reason}" for reason in self.reasons])
+
+    def choices(self) -> str:
+        """What runs, in a few words: shards and threads, precision, crop, steps per call."""
         choices = []
         if self.shards > 1:
             choices.append(f"{self.shards} shards per batch, {self.threads_per_op} thread(s) per op")
@@ -86,8 +93,7 @@ class ExecutionPlan:
         if self.crop_unseen_edge:
             choices.append("unseen edge skipped")
         choices.append(f"{self.steps_per_execution} step(s) per call")
-        lines = [f"{self.device} ({self.machine.describe()}): {', '.join(choices)}"]
-        return "\n".join(lines + [f"- {reason}" for reason in self.reasons])
+        return ", ".join(choices)
 
 
 def plan_execution(machine: Machine, *, batch_size: int, mode: str = "auto") -> ExecutionPlan:

@@ -7,6 +7,8 @@ machine is the job of `mnist_cnn.execution`, not of the model.
 
 from __future__ import annotations
 
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
 import keras
 from keras import layers
 

@@ -10,14 +10,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
 import keras
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.artifacts import load_model
 from mnist_cnn.data import IMAGE_SHAPE, preprocess_images
+from mnist_cnn.settings import MODEL_PATH
 
-MODEL_PATH = Path("models/mnist_cnn.keras")
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame.
 MIN_CONTRAST = 40  # below this difference between ink and background, the image is blank
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 PREFIX = "MNIST_CNN_"
+MODEL_PATH = Path("models/mnist_cnn.keras")  # where the notebook saves its model, below OUTPUT_DIR
 
 
 def setting(name: str, default: int | float | str) -> int | float | str:
@@ -17,8 +19,7 @@ def setting(name: str, default: int | float | str) -> int | float | str:
         return type(default)(raw)
     except ValueError:
         raise ValueError(
-            f"{variable}={raw!r}: expected a value of type {type(default).__name__}, "
-            f"like the default {default!r}."
+            f"{variable}={raw!r}: expected a value of type {type(default).__name__}, like the default {default!r}."
         ) from None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -45,8 +47,7 @@ def train(
         raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
     if labels.shape != (len(images), model.output_shape[-1]):
         raise ValueError(
-            f"Expected one-hot labels of shape ({len(images)}, {model.output_shape[-1]}), "
-            f"found {labels.shape}."
+            f"Expected one-hot labels of shape ({len(images)}, {model.output_shape[-1]}), found {labels.shape}."
         )
     if not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")

@@ -1,0 +1,51 @@
+"""TensorFlow's start-up notices are left out; every other line on stderr still shows."""
+
+import subprocess
+import sys
+
+from mnist_cnn.backend import without_notices
+
+NOTICES = (
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+    "I0000 00:00:1795740774.488134    3912 port.cc:153] oneDNN custom operations are on.\n"
+    "I0000 00:00:1795740774.538646    3912 cpu_feature_guard.cc:227] This TensorFlow binary is optimized.\n"
+    "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+    "appropriate compiler flags.\n"
+)
+WARNINGS = (
+    "W0000 00:00:1795740779.042602    3912 some_op.cc:52] a warning that matters\n"
+    "E0000 00:00:1795740779.042602    3912 cuda_platform.cc:52] failed call to cuInit\n"
+    "/x/keras/trainer.py:12: UserWarning: something to read\n"
+)
+
+
+def test_only_the_notices_are_left_out():
+    assert without_notices(NOTICES + WARNINGS) == WARNINGS
+    assert without_notices(WARNINGS + NOTICES + "last line without newline") == WARNINGS + "last line without newline"
+
+
+def test_importing_the_package_and_building_the_model_prints_nothing():
+    script = (
+        "from mnist_cnn import execution, training, evaluation, artifacts, progress\n"
+        "from mnist_cnn.model import build_model\n"
+        "import numpy as np\n"
+        "model = build_model(seed=0)\n"
+        "print(model.predict(np.zeros((1, 28, 28, 1), np.float32), verbose=0).shape)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert (finished.returncode, finished.stdout, finished.stderr) == (0, "(1, 10)\n", "")
+
+
+def test_what_is_written_to_the_descriptor_meanwhile_still_reaches_stderr():
+    script = (
+        "import os\n"
+        "from mnist_cnn.backend import notices_dropped\n"
+        "try:\n"
+        "    with notices_dropped():\n"
+        f"        os.write(2, {(NOTICES + WARNINGS).encode()!r})\n"
+        "        raise ImportError('a library failed to load')\n"
+        "except ImportError as error:\n"
+        "    print(error)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert (finished.returncode, finished.stdout, finished.stderr) == (0, "a library failed to load\n", WARNINGS)
