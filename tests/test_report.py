@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -19,13 +20,21 @@ import pytest
 
 from mnist_cnn import artifacts
 from mnist_cnn.data import one_hot, preprocess_images
-from mnist_cnn.report import drop_tensorflow_logs
+from mnist_cnn.report import NOTEBOOK as NOTEBOOK_PATH
+from mnist_cnn.report import table_of_contents
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
 FIGURES = [
-    "first-image", "sample-grid", "class-distribution", "pixel-intensities",
-    "training", "training-curves", "confusion-matrix", "misclassified",
+    "first-image",
+    "sample-grid",
+    "class-distribution",
+    "pixel-intensities",
+    "training",
+    "training-curves",
+    "confusion-matrix",
+    "misclassified",
 ]
 
 
@@ -33,7 +42,11 @@ def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess
     environment = os.environ | SHORT | settings
     return subprocess.run(
         [sys.executable, "-m", "mnist_cnn", "report", "--output-dir", str(output_dir)],
-        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -55,29 +68,51 @@ def test_html_report_embeds_every_figure(runs):
     assert "[12/" in result.stdout and "Wrote" in result.stdout  # progress was shown
 
 
-def test_tensorflow_logging_is_left_out_of_the_report(runs):
+def test_the_terminal_shows_progress_and_nothing_else(runs):
+    result = runs[1][0]
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Running notebooks/mnist_cnn.ipynb") and lines[-1].startswith("Wrote ")
+    cell_lines = [line for line in lines[1:-1] if line.startswith("[")]
+    assert len(cell_lines) == len([cell for cell in NOTEBOOK.cells if cell.cell_type == "code"])
+    epoch_lines = [line.strip() for line in lines if line.strip().startswith("epoch ")]
+    assert len(epoch_lines) == 1 and epoch_lines[0].startswith("epoch 1/1: loss ")
+    assert "val_accuracy" in epoch_lines[0] and epoch_lines[0].endswith("s, done)")
+    assert result.stderr == ""  # no library noise, no warning
+
+
+def test_the_report_opens_with_the_runs_summary_and_contents(runs):
     html = (runs[0][0] / "reports" / "mnist_cnn.html").read_text()
-    assert "absl::InitializeLog" not in html and "cuda_platform.cc" not in html
-
-
-def test_drop_tensorflow_logs_keeps_other_output():
-    tensorflow_log = (
-        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
-        "I0000 00:00:1795740774.488134    3912 port.cc:153] oneDNN custom operations are on.\n"
-        "I0000 00:00:1795740774.538646    3912 cpu_feature_guard.cc:227] This TensorFlow binary is optimized.\n"
-        "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the appropriate compiler flags.\n"
-        "E0000 00:00:1795740779.042602    3912 cuda_platform.cc:52] failed call to cuInit\n"
+    metrics = json.loads((runs[0][0] / "reports" / "metrics.json").read_text())
+    title, summary, contents = (
+        html.index(f'<h{level} id="{anchor}') for level, anchor in ((1, "Handwritten"), (2, "Summary"), (2, "Contents"))
     )
-    python_warning = "/x/keras/trainer.py:12: UserWarning: something to read\n"
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("Text"), nbformat.v4.new_code_cell(outputs=[
-        nbformat.v4.new_output("stream", name="stderr", text=tensorflow_log),
-        nbformat.v4.new_output("stream", name="stderr", text=python_warning),
-        nbformat.v4.new_output("stream", name="stdout", text=tensorflow_log),
-    ])])
-    drop_tensorflow_logs(notebook)
-    nbformat.validate(notebook)
-    assert [(output.name, output.text) for output in notebook.cells[1].outputs] == [
-        ("stderr", python_warning), ("stdout", tensorflow_log),
+    assert title < summary < contents < html.index('id="Setup"')
+    assert f"{metrics['test']['accuracy']:.2%}" in html[summary:contents]
+    assert metrics["machine"] in html[summary:contents] and "describe_run" not in html  # its code is hidden
+    links = re.findall(r'href="#([^"]+)"', html[contents:])
+    headings = re.findall(r'<h[23] id="([^"]+)"', html)
+    section_links = [link for link in links if link in headings]
+    assert len(section_links) >= 8 and "Where-the-model-goes-wrong" in section_links
+
+
+def test_the_report_loads_nothing_from_the_network(runs):
+    html = (runs[0][0] / "reports" / "mnist_cnn.html").read_text()
+    assert not re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="https?:', html)
+    assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no cell wrote to stderr
+
+
+def test_contents_link_to_every_section():
+    notebook = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_markdown_cell("# Title"),
+            nbformat.v4.new_markdown_cell("## Loading the data (MNIST)\ntext\n### Where it goes wrong"),
+            nbformat.v4.new_markdown_cell("#### Too deep\n## Conclusion"),
+        ]
+    )
+    assert table_of_contents(notebook).splitlines()[2:] == [
+        "- [Loading the data (MNIST)](#Loading-the-data-(MNIST))",
+        "  - [Where it goes wrong](#Where-it-goes-wrong)",
+        "- [Conclusion](#Conclusion)",
     ]
 
 
@@ -92,7 +127,11 @@ def test_artifacts_record_the_run(runs, mnist):
     folder = runs[0][0]
     metrics = json.loads((folder / "reports" / "metrics.json").read_text())
     assert metrics["parameters"] == {
-        "epochs": 1, "batch_size": 64, "validation_split": 0.1, "seed": 0, "train_samples": 3000,
+        "epochs": 1,
+        "batch_size": 64,
+        "validation_split": 0.1,
+        "seed": 0,
+        "train_samples": 3000,
     }
     assert metrics["parameter_count"] == 93_322
     assert set(metrics["per_class"]) >= {str(digit) for digit in range(10)}
@@ -115,7 +154,8 @@ def test_saved_model_reproduces_the_recorded_accuracy(runs, mnist):
 
 def test_same_seed_gives_identical_metrics(runs):
     first, second = (json.loads((folder / "reports" / "metrics.json").read_text()) for folder in runs[0])
-    first.pop("training_seconds"), second.pop("training_seconds")
+    for metrics in (first, second):
+        metrics.pop("training_seconds"), metrics.pop("date")
     assert first == second
 
 

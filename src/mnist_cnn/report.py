@@ -12,29 +12,44 @@ from __future__ import annotations
 
 import argparse
 import base64
+import copy
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
 
-from mnist_cnn.artifacts import write_atomically, write_text
+from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.settings import kernel_environment
 
 NOTEBOOK = Path("notebooks/mnist_cnn.ipynb")
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
+PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
+SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
 
-# TensorFlow's C++ start-up logging (absl format: "I0000 00:00:17... 123 file.cc:45] ..."),
-# which no environment variable silences in TensorFlow 2.21 and which tells a reader nothing.
-TENSORFLOW_LOG_LINE = re.compile(
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called.*"
-    r"|[IWEF]\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
-    r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
-)
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+class ReportClient(NotebookClient):
+    """A notebook client that prints, as they come, the stdout lines of cells tagged `progress`."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg["content"]
+        if msg["msg_type"] == "stream" and content.get("name") == "stdout":
+            if PROGRESS_TAG in self.nb.cells[cell_index].metadata.get("tags", []):
+                for line in content["text"].splitlines():
+                    print(f"      {line}", flush=True)
+        return super().output(outs, msg, display_id, cell_index)
 
 
 def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
@@ -45,48 +60,75 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
 
     def on_start(cell, cell_index):
         started[cell_index] = time.perf_counter()
+        print(f"[{code_cells.index(cell) + 1:2d}/{len(code_cells)}] {cell.get('id', '')}", end="", flush=True)
+        if PROGRESS_TAG in cell.metadata.get("tags", []):
+            print(flush=True)  # its own lines follow, indented
 
     def on_executed(cell, cell_index, execute_reply):
-        number = code_cells.index(cell) + 1
-        seconds = time.perf_counter() - started[cell_index]
-        print(f"[{number:2d}/{len(code_cells)}] {cell.get('id', '')} ({seconds:.1f} s)", flush=True)
+        indent = "      " if PROGRESS_TAG in cell.metadata.get("tags", []) else ""
+        print(f"{indent} ({time.perf_counter() - started[cell_index]:.1f} s)", flush=True)
 
-    client = NotebookClient(
-        notebook,
-        timeout=timeout,
-        kernel_name="python3",
-        record_timing=False,
-        resources={"metadata": {"path": str(notebook_path.parent)}},
-        on_cell_execute=on_start,
-        on_cell_executed=on_executed,
-    )
-    client.execute(env=kernel_environment(output_dir))
+    with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
+        client = ReportClient(
+            notebook,
+            # Local IPC sockets rather than TCP: nothing listens on the network, and the kernel
+            # has no warning about unencrypted TCP to print.
+            km=KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(scratch, "kernel")),
+            timeout=timeout,
+            record_timing=False,
+            resources={"metadata": {"path": str(notebook_path.parent)}},
+            on_cell_execute=on_start,
+            on_cell_executed=on_executed,
+        )
+        # The kernel sends everything it prints to the notebook, and echoes what libraries write
+        # to its file descriptors: that echo goes to a log, shown only if the kernel dies.
+        log_path = Path(scratch) / "kernel.log"
+        with log_path.open("w") as log:
+            try:
+                client.execute(env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT)
+            except DeadKernelError as error:
+                raise DeadKernelError(f"{error}\nThe kernel's last output:\n{log_path.read_text()[-3000:]}") from None
     return notebook
 
 
-def drop_tensorflow_logs(notebook: nbformat.NotebookNode) -> None:
-    """Remove stderr outputs that hold nothing but TensorFlow's C++ log lines."""
+def lead_with_summary(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of the notebook that opens with its title, the run's summary, then its contents.
+
+    The summary is the output of the cell tagged `summary`, which the notebook computes last.
+    """
+    notebook = copy.deepcopy(notebook)
+    summary = [cell for cell in notebook.cells if SUMMARY_TAG in cell.metadata.get("tags", [])]
+    notebook.cells = [cell for cell in notebook.cells if cell not in summary]
+    contents = nbformat.v4.new_markdown_cell(table_of_contents(notebook))
+    notebook.cells[1:1] = [*summary, contents]
+    return notebook
+
+
+def table_of_contents(notebook: nbformat.NotebookNode) -> str:
+    """Markdown links to every section (## and ###) of the notebook, as nbconvert anchors them."""
+    lines = ["## Contents", ""]
     for cell in notebook.cells:
-        if cell.cell_type != "code":
+        if cell.cell_type != "markdown":
             continue
-        cell.outputs = [
-            output
-            for output in cell.outputs
-            if not (
-                output.get("name") == "stderr"
-                and all(TENSORFLOW_LOG_LINE.fullmatch(line) for line in output["text"].splitlines() if line)
-            )
-        ]
+        for heading in re.finditer(r"^(#{2,3}) +(.+?) *$", cell.source, flags=re.MULTILINE):
+            level, title = heading.groups()
+            lines.append(f"{'  ' * (len(level) - 2)}- [{title}](#{heading_anchor(title)})")
+    return "\n".join(lines)
+
+
+def heading_anchor(title: str) -> str:
+    """The id nbconvert gives a heading with this (plain-text) title."""
+    return quote(title.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
 def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
-    """Write the notebook as HTML and each figure as `figures/<cell id>[-n].png`."""
-    html, _ = HTMLExporter().from_notebook_node(notebook)
+    """Write the notebook as HTML, summary first, and each figure as `figures/<cell id>[-n].png`."""
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}), enabled=True)
+    html, _ = exporter.from_notebook_node(lead_with_summary(notebook))
     for cell in notebook.cells:
         images = [
-            output["data"]["image/png"]
-            for output in cell.get("outputs", [])
-            if "image/png" in output.get("data", {})
+            output["data"]["image/png"] for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
         ]
         for number, image in enumerate(images, start=1):
             suffix = "" if len(images) == 1 else f"-{number}"
@@ -116,7 +158,6 @@ def main(arguments: list[str] | None = None) -> int:
     except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
         print(f"A cell failed; the earlier report, if any, is left as it was.\n{error}", file=sys.stderr)
         return 1
-    drop_tensorflow_logs(notebook)
     report = write_report(notebook, options.output_dir / "reports", options.notebook.stem)
     print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
     if options.save_notebook:
