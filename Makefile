@@ -6,24 +6,31 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 NOTEBOOK := notebooks/mnist_cnn.ipynb
+LINTED := src tests benchmarks notebooks conftest.py
 
-.PHONY: report test lab notebook clean
+.PHONY: help report test lint format lab notebook clean
 
-# The main job: run the notebook headless and write reports/mnist_cnn.html.
-report: $(INSTALLED)
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
+
+report: $(INSTALLED) ## run the notebook headless: reports/mnist_cnn.html, figures, metrics, the model
 	$(BIN)/python -m mnist_cnn report
 
-# The whole suite: unit tests, the report command, and the notebook under strict nbval.
-test: $(INSTALLED)
+test: $(INSTALLED) lint ## the whole suite: lint, unit tests, the report command, strict nbval
 	$(BIN)/python -m pytest
 
-# Open the notebook interactively in JupyterLab.
-lab: $(INSTALLED)
+lint: $(INSTALLED) ## ruff's lint and format checks on the code and the notebook
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: $(INSTALLED) ## let ruff fix what it can and format the code and the notebook
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+lab: $(INSTALLED) ## open the notebook in JupyterLab
 	$(BIN)/jupyter lab $(NOTEBOOK)
 
-# Re-run the notebook in place on the full data, refreshing the outputs nbval compares.
-# Its model and reports go to a temporary folder, not over your own.
-notebook: $(INSTALLED)
+notebook: $(INSTALLED) ## re-run the notebook on the full data and store its outputs (for nbval)
 	$(BIN)/python -m mnist_cnn report --save-notebook --output-dir $$(mktemp -d)
 
 $(INSTALLED): requirements.txt pyproject.toml
@@ -33,5 +40,5 @@ $(INSTALLED): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --no-deps -e .
 	touch $@
 
-clean:
+clean: ## remove the virtual environment and the generated reports and models
 	rm -rf $(VENV) reports models

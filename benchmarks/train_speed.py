@@ -25,7 +25,6 @@ import subprocess
 import sys
 import time
 import warnings
-from importlib.metadata import version
 
 import keras  # importing Keras does not start TensorFlow's runtime, so A keeps its defaults
 
@@ -88,8 +87,16 @@ def train_package(epochs: int, seed: int) -> tuple[list[float], float]:
     model = build_model(seed=seed)
     timer = EpochTimer()
     train(
-        model, preprocess_images(x_train), one_hot(y_train), epochs=epochs, batch_size=BATCH_SIZE,
-        validation_split=VALIDATION_SPLIT, seed=seed, plan=plan, callbacks=[timer], verbose=0,
+        model,
+        preprocess_images(x_train),
+        one_hot(y_train),
+        epochs=epochs,
+        batch_size=BATCH_SIZE,
+        validation_split=VALIDATION_SPLIT,
+        seed=seed,
+        plan=plan,
+        callbacks=[timer],
+        verbose=0,
     )
     return timer.seconds, scores(y_test, predict(model, preprocess_images(x_test), plan))["accuracy"]
 
@@ -119,7 +126,10 @@ def speed_study(epochs: int, repeats: int, seed: int) -> None:
         ratios.append(a / b)
         a_epochs += a_seconds[1:]
         b_epochs += b_seconds[1:]
-        print(f"{repetition:3d} | {a:9.2f} | {b:9.2f} | {a / b:4.2f} | {a_accuracy:10.4f} | {b_accuracy:10.4f}", flush=True)
+        print(
+            f"{repetition:3d} | {a:9.2f} | {b:9.2f} | {a / b:4.2f} | {a_accuracy:10.4f} | {b_accuracy:10.4f}",
+            flush=True,
+        )
     print(
         f"median: A {statistics.median(a_epochs):.2f} s/epoch, B {statistics.median(b_epochs):.2f} s/epoch; "
         f"A/B median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
@@ -159,12 +169,10 @@ def main() -> None:
         return
 
     from mnist_cnn import execution
+    from mnist_cnn.artifacts import library_versions
     from mnist_cnn.training import BATCH_SIZE
 
-    print(
-        f"{time.strftime('%Y-%m-%d')}, {platform.machine()}; Python {platform.python_version()}, "
-        f"TensorFlow {version('tensorflow')}, Keras {version('keras')}, NumPy {version('numpy')}"
-    )
+    print(time.strftime("%Y-%m-%d"), platform.machine(), library_versions())
     print("B's plan:", execution.plan_execution(execution.this_machine(), batch_size=BATCH_SIZE).describe())
     if options.study in ("speed", "both"):
         speed_study(options.epochs, options.repeats, seed=0)

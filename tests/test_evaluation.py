@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from helpers import learnable_arrays
+
 from mnist_cnn import evaluation, execution
 from mnist_cnn.model import build_model
 

@@ -9,9 +9,9 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from helpers import learnable_arrays
 from keras import layers
 
-from helpers import learnable_arrays
 from mnist_cnn import execution
 from mnist_cnn.execution import MIN_SHARD, ExecutionGraph, ExecutionPlan, Machine, plan_execution
 from mnist_cnn.model import build_model
@@ -132,7 +132,9 @@ def test_training_path_computes_what_the_plain_model_does():
 
 def small_network() -> keras.Sequential:
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input(shape=(6, 6, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(), layers.Dense(3)])
+    return keras.Sequential(
+        [keras.Input(shape=(6, 6, 1)), layers.Conv2D(4, 3, activation="relu"), layers.Flatten(), layers.Dense(3)]
+    )
 
 
 @pytest.mark.parametrize("shards", [2, 3])
@@ -162,7 +164,9 @@ def test_bfloat16_only_in_the_largest_convolution_and_only_while_training():
     plan = plan_execution(ZEN4, batch_size=64)
     with execution.training_precision(model, plan):
         assert [layer.compute_dtype for layer in model.layers if isinstance(layer, layers.Conv2D)] == [
-            "float32", "bfloat16", "float32",
+            "float32",
+            "bfloat16",
+            "float32",
         ]
         assert {weight.dtype for weight in model.weights} == {"float32"}
     assert {layer.compute_dtype for layer in model.layers} == {"float32"}

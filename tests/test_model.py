@@ -12,12 +12,24 @@ def test_the_original_layers_shapes_and_parameter_count():
     assert type(model) is keras.Sequential
     assert model.count_params() == 93_322
     assert [type(layer) for layer in model.layers] == [
-        layers.Conv2D, layers.MaxPooling2D, layers.Conv2D, layers.MaxPooling2D,
-        layers.Conv2D, layers.Flatten, layers.Dense, layers.Dense,
+        layers.Conv2D,
+        layers.MaxPooling2D,
+        layers.Conv2D,
+        layers.MaxPooling2D,
+        layers.Conv2D,
+        layers.Flatten,
+        layers.Dense,
+        layers.Dense,
     ]
     assert [layer.output.shape for layer in model.layers] == [
-        (None, 26, 26, 32), (None, 13, 13, 32), (None, 11, 11, 64), (None, 5, 5, 64),
-        (None, 3, 3, 64), (None, 576), (None, 64), (None, 10),
+        (None, 26, 26, 32),
+        (None, 13, 13, 32),
+        (None, 11, 11, 64),
+        (None, 5, 5, 64),
+        (None, 3, 3, 64),
+        (None, 576),
+        (None, 64),
+        (None, 10),
     ]
 
 

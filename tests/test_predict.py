@@ -95,7 +95,9 @@ def test_command_runs_as_a_module(model_path, mnist, expected, tmp_path):
     image = save_png(mnist["x_test"][1], tmp_path / "digit.png")
     result = subprocess.run(
         [sys.executable, "-m", "mnist_cnn", "predict", image, "--model", str(model_path)],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{image}: {expected[1]} (")

@@ -12,7 +12,9 @@ def test_default_when_unset(monkeypatch):
     assert setting("EPOCHS", 5) == 5
 
 
-@pytest.mark.parametrize("raw, default, value", [("2", 5, 2), ("0.25", 0.1, 0.25), ("/data/mnist.npz", "", "/data/mnist.npz")])
+@pytest.mark.parametrize(
+    "raw, default, value", [("2", 5, 2), ("0.25", 0.1, 0.25), ("/data/mnist.npz", "", "/data/mnist.npz")]
+)
 def test_environment_overrides_with_the_default_type(monkeypatch, raw, default, value):
     monkeypatch.setenv("MNIST_CNN_SETTING", raw)
     result = setting("SETTING", default)

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 from helpers import learnable_arrays
+
 from mnist_cnn.model import build_model
 from mnist_cnn.training import batches, train
 
@@ -78,7 +78,11 @@ def test_callbacks_are_called():
     "images, labels, message",
     [
         (np.zeros((4, 28, 28), np.float32), np.zeros((4, 10), np.float32), r"\(N, 28, 28, 1\), found \(4, 28, 28\)"),
-        (np.zeros((4, 28, 28, 1), np.float32), np.zeros(4, np.float32), r"one-hot labels of shape \(4, 10\), found \(4,\)"),
+        (
+            np.zeros((4, 28, 28, 1), np.float32),
+            np.zeros(4, np.float32),
+            r"one-hot labels of shape \(4, 10\), found \(4,\)",
+        ),
     ],
 )
 def test_misshapen_input(images, labels, message):

@@ -34,9 +34,7 @@ def plot_samples(images: np.ndarray, labels: np.ndarray, rows: int = 2, columns:
     images = _check_images(images)
     count = rows * columns
     if len(images) < count or len(labels) < count:
-        raise ValueError(
-            f"Expected at least {count} images and labels, found {len(images)} and {len(labels)}."
-        )
+        raise ValueError(f"Expected at least {count} images and labels, found {len(images)} and {len(labels)}.")
     figure = Figure(figsize=(2 * columns, 2 * rows), layout="constrained")
     for axes, image, label in zip(figure.subplots(rows, columns).flat, images, labels):
         axes.imshow(image, cmap="gray")
