@@ -1,6 +1,7 @@
 """Saved results: written atomically, readable again, and the model reloads unchanged."""
 
 import json
+import logging
 import re
 import subprocess
 import sys
@@ -131,3 +132,12 @@ def test_describe_run_gives_the_results_first():
     assert "| training time | 29 s |" in lines and "| settings | epochs 5, batch size 64 |" in lines
     assert f"| machine | {PLAN.machine.describe()} |" in lines
     assert any(line.startswith("| versions | python 3.") for line in lines)
+
+
+def test_export_logs_nothing_even_where_tensorflow_logs_info(tmp_path, caplog, capfd):
+    caplog.set_level(logging.INFO, logger="tensorflow")  # as TensorFlow sets itself in Jupyter
+    artifacts.save_model(build_model(seed=0), tmp_path / "mnist_cnn.keras")
+    assert logging.getLogger("tensorflow").level == logging.INFO  # set back after the export
+    assert [record.getMessage() for record in caplog.records] == []
+    assert capfd.readouterr() == ("", "")
+    assert (tmp_path / "mnist_cnn.tflite").stat().st_mtime >= (tmp_path / "mnist_cnn.keras").stat().st_mtime

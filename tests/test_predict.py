@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
 import subprocess
 import sys
+import zlib
 
 import numpy as np
 import pytest
@@ -12,7 +16,7 @@ from PIL import Image
 from mnist_cnn import artifacts
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.predict import classify, prepare_digit, read_image
+from mnist_cnn.predict import PredictError, classify, exported_path, load_network, prepare_digit, read_image
 
 DIGITS = 20  # the first test digits used below
 
@@ -43,7 +47,7 @@ def test_an_mnist_digit_comes_back_nearly_unchanged(mnist):
 
 def test_test_digits_written_as_png_get_the_array_prediction(trained_model, mnist, expected, tmp_path):
     predictions = [
-        classify(save_png(digit, tmp_path / f"{index}.png"), trained_model, top=1)[0][0]
+        classify(save_png(digit, tmp_path / f"{index}.png"), trained_model)[0].digit
         for index, digit in enumerate(mnist["x_test"][:DIGITS])
     ]
     assert predictions == expected.tolist()
@@ -71,7 +75,7 @@ def test_drawn_variants_are_read_like_the_original(trained_model, mnist, expecte
     for index, digit in enumerate(mnist["x_test"][:DIGITS]):
         path = tmp_path / f"{index}.png"
         variant(digit).save(path)
-        predictions.append(classify(path, trained_model, top=1)[0][0])
+        predictions.append(classify(path, trained_model)[0].digit)
     agreement = np.mean(np.array(predictions) == expected)
     assert agreement >= 0.9, (predictions, expected.tolist())
 
@@ -118,10 +122,10 @@ def write_empty(path):
 @pytest.mark.parametrize(
     "make, message",
     [
-        (None, "No image at"),
-        (write_text, "is not an image that can be read"),
-        (write_empty, "is not an image that can be read"),
-        (write_blank, "No digit found: the image is blank"),
+        (None, "no such file or folder"),
+        (write_text, "not an image that can be read (12 bytes)"),
+        (write_empty, "the file is empty, not an image"),
+        (write_blank, "no digit found: the image is blank"),
     ],
 )
 def test_bad_images_exit_non_zero_with_a_clear_error(model_path, tmp_path, capsys, make, message):
@@ -129,7 +133,8 @@ def test_bad_images_exit_non_zero_with_a_clear_error(model_path, tmp_path, capsy
     if make:
         make(path)
     assert main(["predict", str(path), "--model", str(model_path)]) == 1
-    assert message in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {path}: {message}") and error.count("\n") == 1  # one line
 
 
 def test_missing_model_names_the_command_that_creates_it(mnist, tmp_path, capsys):
@@ -143,3 +148,117 @@ def test_read_image_flattens_to_grayscale(tmp_path):
     Image.new("RGB", (10, 8), (255, 0, 0)).save(path)
     image = read_image(path)
     assert image.mode == "L" and image.size == (10, 8)
+
+
+def test_read_image_names_the_problem(tmp_path, monkeypatch):
+    """Hostile or broken files: each a one-line error, never a traceback."""
+    truncated = tmp_path / "truncated.png"
+    noise = np.random.default_rng(0).integers(0, 256, (200, 200), dtype=np.uint8)
+    Image.fromarray(noise).save(truncated)
+    truncated.write_bytes(truncated.read_bytes()[:2000])
+    with pytest.raises(PredictError, match=r"cannot be read \(truncated or corrupt\?\)"):
+        read_image(truncated)
+    bomb = write_png_header(tmp_path / "bomb.png", 30_000, 30_000)  # 900 Mpx of nothing, 60 bytes
+    with pytest.raises(
+        PredictError, match=r"too large to read safely: 900,000,000 pixels, over the limit of 178,956,970"
+    ):
+        read_image(bomb)
+    large = write_png_header(tmp_path / "large.png", 10_000, 10_000)  # over PIL's warning limit only
+    with pytest.raises(PredictError, match=r"100,000,000 pixels, over the limit of 89,478,485"):
+        read_image(large)
+
+    def denied(*arguments, **keywords):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("mnist_cnn.predict.open", denied, raising=False)
+    with pytest.raises(PredictError, match="^the file cannot be read: permission denied$"):
+        read_image(truncated)
+
+
+def write_png_header(path, width: int, height: int):
+    """A PNG that declares `width` x `height` pixels but holds almost no data."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([8, 0, 0, 0, 0])
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+    )
+    return path
+
+
+def test_many_paths_and_folders_one_line_each(model_path, mnist, expected, tmp_path, capsys):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    for index in (2, 0, 1):  # written out of order, read in sorted order
+        save_png(mnist["x_test"][index], folder / f"digit{index}.png")
+    (folder / "notes.txt").write_text("not an image, and not an image file name: skipped")
+    (folder / "broken.png").write_bytes(b"")
+    single = save_png(mnist["x_test"][3], tmp_path / "single.png")
+    assert main(["predict", str(folder), single, str(tmp_path / "missing.png"), "--model", str(model_path)]) == 1
+    captured = capsys.readouterr()
+    answers = [line.rsplit(" (", 1)[0] for line in captured.out.splitlines()]
+    assert answers == [f"{folder / f'digit{index}.png'}: {expected[index]}" for index in (0, 1, 2)] + [
+        f"{single}: {expected[3]}"
+    ]
+    assert captured.err.splitlines() == [
+        f"error: {folder / 'broken.png'}: the file is empty, not an image",
+        f"error: {tmp_path / 'missing.png'}: no such file or folder",
+    ]
+
+
+def test_a_folder_without_images(model_path, tmp_path, capsys):
+    assert main(["predict", str(tmp_path), "--model", str(model_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"error: {tmp_path}: no image files in this folder (expected .bmp")
+
+
+def test_json_gives_every_probability_or_the_error(model_path, mnist, expected, tmp_path, capsys):
+    image = save_png(mnist["x_test"][0], tmp_path / "seven.png")
+    assert main(["predict", image, str(tmp_path / "absent.png"), "--json", "--model", str(model_path)]) == 1
+    captured = capsys.readouterr()
+    document = json.loads(captured.out)
+    assert captured.err == "" and document["model"] == str(model_path)
+    found, missing = document["predictions"]
+    assert found["path"] == image and found["digit"] == expected[0] and len(found["probabilities"]) == 10
+    assert sum(found["probabilities"]) == pytest.approx(1, abs=1e-5)
+    assert missing == {"path": str(tmp_path / "absent.png"), "error": "no such file or folder"}
+
+
+def test_litert_export_predicts_what_the_keras_model_does(model_path, trained_model, mnist):
+    images = preprocess_images(mnist["x_test"])
+    exported = load_network(exported_path(model_path))(images)
+    keras_probabilities = trained_model.predict(images, verbose=0)
+    assert (exported.argmax(axis=1) == keras_probabilities.argmax(axis=1)).all()
+    np.testing.assert_allclose(exported, keras_probabilities, atol=1e-4)
+
+
+def test_a_missing_or_stale_export_is_never_used(model_path, tmp_path, capsys):
+    model = tmp_path / "copy.keras"
+    shutil.copy(model_path, model)
+    image = str(tmp_path / "any.png")
+    assert main(["predict", image, "--model", str(model)]) == 1
+    assert "has no LiteRT export beside it" in capsys.readouterr().err
+    shutil.copy(exported_path(model_path), exported_path(model))
+    os.utime(exported_path(model), (1, 1))  # older than the model
+    assert main(["predict", image, "--model", str(model)]) == 1
+    error = capsys.readouterr().err
+    assert "is older than" in error and f"python -m mnist_cnn export --model {model}" in error
+    assert main(["export", "--model", str(model)]) == 0
+    assert capsys.readouterr().out == f"Wrote {exported_path(model)}\n"
+    assert exported_path(model).stat().st_mtime >= model.stat().st_mtime
+
+
+def test_predict_imports_no_tensorflow_and_prints_only_answers(model_path, mnist, tmp_path):
+    image = save_png(mnist["x_test"][0], tmp_path / "digit.png")
+    script = (
+        "import sys\n"
+        "from mnist_cnn.__main__ import main\n"
+        f"status = main(['predict', {image!r}, {str(tmp_path / 'empty.png')!r}, '--model', {str(model_path)!r}])\n"
+        "print('tensorflow imported:', 'tensorflow' in sys.modules, 'exit', status)\n"
+    )
+    (tmp_path / "empty.png").write_bytes(b"")
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    lines = finished.stdout.splitlines()
+    assert lines[0].startswith(f"{image}: ") and lines[1] == "tensorflow imported: False exit 1"
+    assert finished.stderr == f"error: {tmp_path / 'empty.png'}: the file is empty, not an image\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import platform
 import time
@@ -23,6 +24,7 @@ import pandas as pd
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.data import array_sha256
 from mnist_cnn.execution import ExecutionPlan
+from mnist_cnn.predict import exported_path
 
 # The libraries a result depends on, by the name they are known by and the module they import as.
 # (Versions come from the modules: TensorFlow is installed as tensorflow or as tensorflow-cpu.)
@@ -38,10 +40,36 @@ LIBRARIES = {
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Save the model in Keras format (`.keras`) atomically."""
+    """Save the model in Keras format (`.keras`), then its LiteRT export beside it, each atomically.
+
+    The `.keras` file is the model; the `.tflite` file runs it for `python -m mnist_cnn predict`
+    without TensorFlow. Written second, it is never older than the model it was made from.
+    """
     if Path(path).suffix != ".keras":
         raise ValueError(f"Expected a model path ending in .keras, found {path}.")
-    return write_atomically(path, model.save)
+    saved = write_atomically(path, model.save)
+    export_litert(model, saved)
+    return saved
+
+
+def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path:
+    """Write `model` as LiteRT (`.tflite`, float32) beside `model_path`, atomically.
+
+    The conversion reports its steps at INFO level: in C++ (dropped like TensorFlow's start-up
+    notices) and in Python, where TensorFlow shows INFO records in Jupyter ("Assets written to
+    ..."); its logger is held at WARNING while converting, then set back.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        with mnist_cnn.backend.notices_dropped():
+            return write_atomically(
+                exported_path(model_path),
+                lambda temporary: model.export(str(temporary), format="litert", verbose=False),
+            )
+    finally:
+        logger.setLevel(level)
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:

@@ -19,9 +19,11 @@ import tempfile
 from collections.abc import Iterator
 
 # absl's INFO records ("I1127 10:22:33.123456  1234 port.cc:153] ..."), absl's note that logging
-# is not yet initialised, and the second line of TensorFlow's CPU-instructions notice.
+# is not yet initialised, the second line of TensorFlow's CPU-instructions notice, and the two
+# options the LiteRT converter reports ignoring (Keras sets them; they change nothing).
 NOTICE = re.compile(
     r"I\d{4} [\d:.]+ +\d+ \S+:\d+\] .*"
+    r"|W\d{4} [\d:.]+ +\d+ tf_tfl_flatbuffer_helpers\.cc:\d+\] Ignored (?:output_format|drop_control_dependency)\."
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
 )

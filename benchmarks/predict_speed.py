@@ -1,0 +1,79 @@
+"""Wall time of classifying your own digits: the predict command (LiteRT) against the Keras path.
+
+    python benchmarks/predict_speed.py [--model models/mnist_cnn.keras] [--repeats 5]
+
+Writes the first 1,000 MNIST test digits as PNG files, then times, alternating, each in a new
+process (start-up included, as a user waits for it):
+
+- LiteRT: `python -m mnist_cnn predict` on one image, then on the folder of 1,000;
+- Keras: the same preparation of the images, with the saved `.keras` model loaded by Keras
+  (TensorFlow imported) instead of the LiteRT export.
+
+It prints the median and range of each, and the CPU. Needs a trained model (`make report`) and
+the data (`MNIST_CNN_DATA`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from mnist_cnn.data import load_mnist
+from mnist_cnn.settings import MODEL_PATH
+
+IMAGES = 1000
+KERAS_PATH = (
+    "import sys, keras\n"
+    "from mnist_cnn.predict import classify\n"
+    "predictions = classify(sys.argv[2:], keras.saving.load_model(sys.argv[1]))\n"
+    "print(sum(p.error is None for p in predictions), 'classified')\n"
+)
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    finished = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        sys.exit(f"{' '.join(command[:4])} ... failed:\n{finished.stderr[-2000:]}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--repeats", type=int, default=5)
+    options = parser.parse_args()
+    from mnist_cnn.execution import this_machine
+
+    print(f"{time.strftime('%Y-%m-%d')}, {this_machine().describe()}, {options.repeats} runs of each, alternating")
+    (_, _), (x_test, _) = load_mnist()
+    with tempfile.TemporaryDirectory() as folder:
+        for index, digit in enumerate(x_test[:IMAGES]):
+            Image.fromarray(255 - digit).save(Path(folder) / f"{index:04d}.png")  # dark ink on white
+        one = str(Path(folder) / "0000.png")
+        predict = [sys.executable, "-m", "mnist_cnn", "predict", "--model", str(options.model)]
+        keras_path = [sys.executable, "-c", KERAS_PATH, str(options.model)]
+        cases = {
+            "LiteRT, 1 image": predict + [one],
+            "Keras, 1 image": keras_path + [one],
+            f"LiteRT, {IMAGES} images": predict + [folder],
+            f"Keras, {IMAGES} images": keras_path + [folder],
+        }
+        seconds = {name: [] for name in cases}
+        for _ in range(options.repeats):
+            for name, command in cases.items():
+                seconds[name].append(timed(command))
+    for name, values in seconds.items():
+        print(f"{name:22s} median {statistics.median(values):5.2f} s  (min {min(values):.2f}, max {max(values):.2f})")
+
+
+if __name__ == "__main__":
+    main()
