@@ -90,19 +90,24 @@ def test_history_csv_has_a_row_per_epoch(tmp_path):
     assert table["epoch"].tolist() == [1, 2] and table["val_loss"].tolist() == [0.4, 0.3]
 
 
-def test_run_summary_round_trips_through_json(tmp_path):
+def run_summary(**changes):
+    """A run's record, made from these arguments (or small stand-ins for them)."""
     per_class = pd.DataFrame({"precision": [1.0], "recall": [0.5], "f1-score": [2 / 3], "support": [4]}, index=["2"])
-    summary = artifacts.run_summary(
-        train_scores={"loss": 0.1, "accuracy": 0.99},
-        test_scores={"loss": 0.2, "accuracy": 0.98},
-        per_class=per_class,
-        parameters={"epochs": 5, "seed": 0},
-        parameter_count=93_322,
-        training_seconds=61.234,
-        training_data={"y_train": np.array([1, 2], np.uint8)},
-        plan=PLAN,
-    )
-    path = artifacts.save_metrics(summary, tmp_path / "metrics.json")
+    arguments = {
+        "train_scores": {"loss": 0.1, "accuracy": 0.99},
+        "test_scores": {"loss": 0.2, "accuracy": 0.98},
+        "per_class": per_class,
+        "parameters": {"epochs": 5, "seed": 0},
+        "parameter_count": 93_322,
+        "training_seconds": 61.234,
+        "training_data": {"y_train": np.array([1, 2], np.uint8)},
+        "plan": PLAN,
+    }
+    return artifacts.run_summary(**(arguments | changes))
+
+
+def test_run_summary_round_trips_through_json(tmp_path):
+    path = artifacts.save_metrics(run_summary(), tmp_path / "metrics.json")
     saved = json.loads(path.read_text())
     assert saved["test"] == {"loss": 0.2, "accuracy": 0.98}
     assert saved["per_class"]["2"]["recall"] == 0.5
@@ -115,16 +120,11 @@ def test_run_summary_round_trips_through_json(tmp_path):
 
 
 def test_describe_run_gives_the_results_first():
-    per_class = pd.DataFrame({"precision": [1.0], "recall": [1.0], "f1-score": [1.0], "support": [1]}, index=["0"])
-    metrics = artifacts.run_summary(
+    metrics = run_summary(
         train_scores={"loss": 0.01, "accuracy": 0.9941},
         test_scores={"loss": 0.03, "accuracy": 0.9908},
-        per_class=per_class,
         parameters={"epochs": 5, "batch_size": 64},
-        parameter_count=93_322,
         training_seconds=28.6,
-        training_data={},
-        plan=PLAN,
     )
     lines = artifacts.describe_run(metrics).splitlines()
     assert lines[0] == "## Summary of this run"

@@ -204,7 +204,7 @@ plan = execution.use_threads(execution.ExecutionPlan(machine, shards=2, threads_
 tf.constant(1.0) + 1  # start TensorFlow's runtime
 threading = tf.config.threading
 print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads(),
-      repr(plan.reasons[-1] if plan.reasons else ""))
+      repr(plan.reasons[0] if plan.reasons else ""))
 """
 
 

@@ -183,7 +183,8 @@ def use_threads(plan: ExecutionPlan) -> ExecutionPlan:
 
 
 def _whole_batches(plan: ExecutionPlan, reason: str) -> ExecutionPlan:
-    reasons = tuple(r for r in plan.reasons if "shard" not in r) + (f"whole batches: {reason}",)
+    # A plan with threads to set gives its reason for the shards first: that one is replaced.
+    reasons = (f"whole batches: {reason}", *plan.reasons[1:])
     return dataclasses.replace(plan, shards=1, threads_per_op=None, reasons=reasons)
 
 
