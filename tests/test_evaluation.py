@@ -68,3 +68,12 @@ def test_misclassified_most_confident_first():
     assert evaluation.misclassified(np.array([1, 1, 2, 3]), probabilities).tolist() == [2, 0]
     with pytest.raises(ValueError, match=r"\(3, 10\), found \(4, 10\)"):
         evaluation.misclassified(np.array([1, 1, 2]), probabilities)
+
+
+def test_compare_mistakes_fixed_remaining_new():
+    truth = np.array([0, 1, 2, 3])
+    before, after = np.full((4, 10), 0.01), np.full((4, 10), 0.01)
+    before[0, 5], before[1, 5], before[2, 2], before[3, 7] = 0.9, 0.6, 0.9, 0.8  # wrong: 0, 1, 3
+    after[0, 0], after[1, 7], after[2, 9], after[3, 5] = 0.9, 0.6, 0.7, 0.95  # wrong: 1, 2, 3
+    fixed, remaining, new = evaluation.compare_mistakes(truth, before, after)
+    assert fixed.tolist() == [0] and remaining.tolist() == [3, 1] and new.tolist() == [2]

@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
@@ -88,6 +89,22 @@ def test_plot_misclassified_titles_true_and_predicted():
     assert len(figure.axes) == 4  # a 2 x 2 grid, the last cell empty
     with pytest.raises(ValueError, match="at least one index"):
         plots.plot_misclassified(IMAGES, LABELS, probabilities, [])
+    titled = plots.plot_misclassified(IMAGES, LABELS, probabilities, [0], title="Fixed")
+    assert titled.get_suptitle() == "Fixed"
+
+
+def test_plot_ablation_labels_each_step():
+    table = pd.DataFrame(
+        {"test accuracy (%)": [99.08, 99.3, 99.55], "training (s)": [29, 38, 130]},
+        index=pd.Index(["original CNN", "+ augmentation", "final"], name="step"),
+    )
+    figure = rendered(plots.plot_ablation(table))
+    (axes,) = figure.axes
+    assert [text.get_text() for text in axes.texts] == ["original CNN", "+ augmentation", "final"]
+    assert list(axes.get_lines()[0].get_xdata()) == [29, 38, 130]
+    assert axes.get_xlabel() == "training time (s)" and axes.get_ylabel() == "test accuracy (%)"
+    with pytest.raises(ValueError, match=r"columns \['training \(s\)'\]"):
+        plots.plot_ablation(table.drop(columns="training (s)"))
 
 
 def test_images_of_the_wrong_shape_are_refused():

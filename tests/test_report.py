@@ -20,10 +20,10 @@ import pytest
 
 from mnist_cnn import artifacts
 from mnist_cnn.data import one_hot, preprocess_images
-from mnist_cnn.report import NOTEBOOK as NOTEBOOK_PATH
-from mnist_cnn.report import table_of_contents
+from mnist_cnn.report import NOTEBOOKS, table_of_contents
 
 ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK_PATH = NOTEBOOKS[0]
 NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
 FIGURES = [
@@ -41,7 +41,16 @@ FIGURES = [
 def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess:
     environment = os.environ | SHORT | settings
     return subprocess.run(
-        [sys.executable, "-m", "mnist_cnn", "report", "--output-dir", str(output_dir)],
+        [
+            sys.executable,
+            "-m",
+            "mnist_cnn",
+            "report",
+            "--notebook",
+            str(NOTEBOOK_PATH),
+            "--output-dir",
+            str(output_dir),
+        ],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -118,9 +127,10 @@ def test_contents_link_to_every_section():
 
 def test_each_figure_is_saved_as_png(runs):
     folder = runs[0][0]
-    names = sorted(path.stem for path in (folder / "reports" / "figures").glob("*.png"))
+    names = sorted(path.stem for path in (folder / "reports" / "figures" / "mnist_cnn").glob("*.png"))
     assert names == sorted(FIGURES)
-    assert all(path.read_bytes().startswith(b"\x89PNG") for path in (folder / "reports" / "figures").iterdir())
+    figures = (folder / "reports" / "figures" / "mnist_cnn").iterdir()
+    assert all(path.read_bytes().startswith(b"\x89PNG") for path in figures)
 
 
 def test_artifacts_record_the_run(runs, mnist):

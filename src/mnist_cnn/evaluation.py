@@ -78,3 +78,18 @@ def misclassified(true_labels: np.ndarray, probabilities: np.ndarray) -> np.ndar
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != true_labels)
     return wrong[np.argsort(-probabilities[wrong].max(axis=1), kind="stable")]
+
+
+def compare_mistakes(
+    true_labels: np.ndarray, before: np.ndarray, after: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Indices of the test digits `after` fixed, still gets wrong, and newly gets wrong.
+
+    `before` and `after` are two models' probabilities (N, 10) on the same images; each list is
+    ordered by how sure the model that got it wrong was, surest first.
+    """
+    wrong_before, wrong_after = misclassified(true_labels, before), misclassified(true_labels, after)
+    fixed = wrong_before[~np.isin(wrong_before, wrong_after)]
+    remaining = wrong_after[np.isin(wrong_after, wrong_before)]
+    new = wrong_after[~np.isin(wrong_after, wrong_before)]
+    return fixed, remaining, new

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 import seaborn as sns
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
@@ -122,6 +123,7 @@ def plot_misclassified(
     probabilities: np.ndarray,
     indices: Sequence[int],
     columns: int = 6,
+    title: str = "Misclassified test digits, most confident first",
 ) -> Figure:
     """A gallery of the images at `indices`, each titled true / predicted (confidence)."""
     images = _check_images(images)
@@ -140,7 +142,30 @@ def plot_misclassified(
             f"true {true_labels[index]}, pred {predicted}\n({probabilities[index][predicted]:.0%})",
             fontsize=9,
         )
-    figure.suptitle("Misclassified test digits, most confident first")
+    figure.suptitle(title)
+    return figure
+
+
+def plot_ablation(table: pd.DataFrame) -> Figure:
+    """Test accuracy against training time, a labelled point per step of `ablation.ablation_table`."""
+    missing = {"test accuracy (%)", "training (s)"} - set(table.columns)
+    if missing:
+        raise ValueError(f"Expected an ablation table with the columns {sorted(missing)}, found {list(table.columns)}.")
+    figure = Figure(figsize=(8, 5), layout="constrained")
+    axes = figure.subplots()
+    axes.plot(table["training (s)"], table["test accuracy (%)"], marker="o", color="tab:blue")
+    for name, row in table.iterrows():
+        axes.annotate(
+            name,
+            (row["training (s)"], row["test accuracy (%)"]),
+            textcoords="offset points",
+            xytext=(6, -4),
+            fontsize=9,
+        )
+    axes.set_xlabel("training time (s)")
+    axes.set_ylabel("test accuracy (%)")
+    axes.set_title("What each step bought, and what it cost")
+    axes.grid(alpha=0.3)
     return figure
 
 

@@ -1,11 +1,12 @@
-"""Build the HTML report: run the notebook headless, then write the page and its figures.
+"""Build the HTML reports: run each notebook headless, then write its page and its figures.
 
-    python -m mnist_cnn.report [--output-dir DIR] [--timeout SECONDS]
+    python -m mnist_cnn report [--notebook PATH ...] [--output-dir DIR] [--timeout SECONDS]
 
-writes DIR/reports/mnist_cnn.html (every figure embedded) and DIR/reports/figures/*.png.
-The notebook's own artifacts (model, metrics, history) land under DIR too. If any cell
-fails, nothing is written over an earlier report and the command exits non-zero.
-`--save-notebook` also stores the run's outputs in the notebook, the reference nbval uses.
+writes, for each notebook, DIR/reports/<notebook>.html (every figure embedded) and
+DIR/reports/figures/<notebook>/*.png. The notebooks' own artifacts (models, metrics, history)
+land under DIR too. If any cell fails, nothing is written over that notebook's earlier report
+and the command exits non-zero. `--save-notebook` also stores each run's outputs in its
+notebook, the reference nbval uses.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.settings import kernel_environment
 
-NOTEBOOK = Path("notebooks/mnist_cnn.ipynb")
+NOTEBOOKS = (Path("notebooks/mnist_cnn.ipynb"), Path("notebooks/improving_the_cnn.ipynb"))
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
 SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
@@ -122,7 +123,7 @@ def heading_anchor(title: str) -> str:
 
 
 def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
-    """Write the notebook as HTML, summary first, and each figure as `figures/<cell id>[-n].png`."""
+    """Write the notebook as HTML, summary first, and each figure as `figures/<name>/<cell id>[-n].png`."""
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}), enabled=True)
     html, _ = exporter.from_notebook_node(lead_with_summary(notebook))
@@ -133,36 +134,42 @@ def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) 
         for number, image in enumerate(images, start=1):
             suffix = "" if len(images) == 1 else f"-{number}"
             write_atomically(
-                reports_dir / "figures" / f"{cell['id']}{suffix}.png",
+                reports_dir / "figures" / name / f"{cell['id']}{suffix}.png",
                 lambda temporary, image=image: temporary.write_bytes(base64.b64decode(image)),
             )
     return write_text(reports_dir / f"{name}.html", html)
 
 
 def main(arguments: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run the notebook headless and build the HTML report.")
-    parser.add_argument("--notebook", type=Path, default=NOTEBOOK)
+    parser = argparse.ArgumentParser(description="Run the notebooks headless and build their HTML reports.")
+    parser.add_argument(
+        "--notebook",
+        type=Path,
+        action="append",
+        help=f"a notebook to run (repeatable; default: {', '.join(map(str, NOTEBOOKS))})",
+    )
     parser.add_argument("--output-dir", type=Path, default=Path("."), help="where reports/ and models/ go")
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds allowed per cell")
-    parser.add_argument(
-        "--save-notebook", action="store_true", help="also store the run's outputs in the notebook itself"
-    )
+    parser.add_argument("--save-notebook", action="store_true", help="also store each run's outputs in its notebook")
     options = parser.parse_args(arguments)
-    if not options.notebook.is_file():
-        parser.error(f"no notebook at {options.notebook}")
+    notebooks = options.notebook or list(NOTEBOOKS)
+    for path in notebooks:
+        if not path.is_file():
+            parser.error(f"no notebook at {path}")
 
-    print(f"Running {options.notebook} (MNIST_CNN_* settings from the environment apply)", flush=True)
-    started = time.perf_counter()
-    try:
-        notebook = execute_notebook(options.notebook, options.output_dir, options.timeout)
-    except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-        print(f"A cell failed; the earlier report, if any, is left as it was.\n{error}", file=sys.stderr)
-        return 1
-    report = write_report(notebook, options.output_dir / "reports", options.notebook.stem)
-    print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
-    if options.save_notebook:
-        write_text(options.notebook, nbformat.writes(notebook) + "\n")
-        print(f"Stored the outputs in {options.notebook}")
+    for path in notebooks:
+        print(f"Running {path} (MNIST_CNN_* settings from the environment apply)", flush=True)
+        started = time.perf_counter()
+        try:
+            notebook = execute_notebook(path, options.output_dir, options.timeout)
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+            print(f"A cell failed; the earlier report, if any, is left as it was.\n{error}", file=sys.stderr)
+            return 1
+        report = write_report(notebook, options.output_dir / "reports", path.stem)
+        print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
+        if options.save_notebook:
+            write_text(path, nbformat.writes(notebook) + "\n")
+            print(f"Stored the outputs in {path}")
     return 0
 
 

@@ -1,0 +1,70 @@
+"""Train and score one recipe after another on the same data and seed: the ablation's rows and table."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+
+import keras
+import numpy as np
+import pandas as pd
+
+from mnist_cnn import evaluation
+from mnist_cnn.execution import ExecutionPlan
+from mnist_cnn.training import train
+
+
+@dataclass(frozen=True)
+class Step:
+    """One trained recipe: its name, test accuracy, training time and test probabilities."""
+
+    name: str
+    test_accuracy: float
+    training_seconds: float
+    epochs: int
+    parameters: int
+    probabilities: np.ndarray
+
+
+def run_step(
+    name: str,
+    model: keras.Model,
+    train_images: np.ndarray,
+    train_labels: np.ndarray,
+    test_images: np.ndarray,
+    test_digits: np.ndarray,
+    *,
+    epochs: int,
+    seed: int,
+    plan: ExecutionPlan,
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+) -> Step:
+    """Train `model` (one-hot `train_labels`), then score it on the test images (digit labels)."""
+    started = time.perf_counter()
+    train(model, train_images, train_labels, epochs=epochs, seed=seed, plan=plan, callbacks=callbacks, verbose=0)
+    seconds = time.perf_counter() - started
+    probabilities = evaluation.predict(model, test_images, plan)
+    accuracy = evaluation.scores(test_digits, probabilities)["accuracy"]
+    return Step(name, accuracy, seconds, epochs, model.count_params(), probabilities)
+
+
+def ablation_table(steps: Sequence[Step]) -> pd.DataFrame:
+    """A row per step: test accuracy (%), its change from the step before, training time."""
+    if not steps:
+        raise ValueError("Expected at least one step, found none.")
+    table = pd.DataFrame(
+        {
+            "test accuracy (%)": [round(100 * step.test_accuracy, 2) for step in steps],
+            "test errors": [round((1 - step.test_accuracy) * len(step.probabilities)) for step in steps],
+            "epochs": [step.epochs for step in steps],
+            "training (s)": [round(step.training_seconds) for step in steps],
+            "s per epoch": [round(step.training_seconds / step.epochs, 1) for step in steps],
+            "parameters": [step.parameters for step in steps],
+        },
+        index=pd.Index([step.name for step in steps], name="step"),
+    )
+    table.insert(1, "change (points)", table["test accuracy (%)"].diff().round(2))
+    return table
