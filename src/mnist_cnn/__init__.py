@@ -1,7 +1,9 @@
-"""mnist_cnn: the data, model, training, evaluation and plots behind the MNIST CNN notebook.
+"""mnist_cnn: the data, models, training, evaluation and plots behind the MNIST CNN notebooks.
 
-The pipeline, one module per step: `data` → `model` → `training` → `evaluation` → `plots`,
-then `artifacts` (saved results), `report` (notebook → HTML) and `predict` (your own digit).
+The pipeline, one module per step: `data` → `model` (or `improved`) → `training` (run as
+`execution` plans it, shown by `progress`) → `evaluation` → `plots`, then `artifacts` (saved
+results), `report` (notebooks → HTML) and `predict` (your own digits). `ablation` trains one
+recipe after another for the second notebook; `backend` and `atomic` serve the others.
 """
 
 __version__ = "0.1.0"
