@@ -21,7 +21,7 @@ from keras import layers
 
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.model import INPUT_SHAPE
-from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT
+from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, training_samples
 
 LEARNING_RATE = 1e-3  # Adam's default, the original's
 PEAK_LEARNING_RATE = 3e-3  # with the schedule: warm up to this, then cosine decay to almost 0
@@ -54,7 +54,7 @@ def steps_per_epoch(
     train_samples: int, batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT
 ) -> int:
     """Training steps in an epoch of `train.train`, which holds out the last `validation_split`."""
-    return math.ceil(math.ceil(train_samples * (1 - validation_split)) / batch_size)
+    return math.ceil(training_samples(train_samples, validation_split) / batch_size)
 
 
 def augmentation_layers(rotation_degrees: float = 10, shift: float = 0.1, zoom: float = 0.1) -> list[layers.Layer]:

@@ -54,7 +54,7 @@ def train(
     if isinstance(plan, str):
         plan = execution.prepare(plan, batch_size=batch_size)
     keras.utils.set_random_seed(seed)
-    split = math.ceil(len(images) * (1 - validation_split))
+    split = training_samples(len(images), validation_split)
     validation = batches(images[split:], labels[split:], batch_size) if split < len(images) else None
     graph = execution.training_graph(model, plan)
     with execution.training_precision(model, plan):
@@ -66,6 +66,11 @@ def train(
             callbacks=list(callbacks),
             verbose=verbose,
         )
+
+
+def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
+    """How many of `samples` `train` fits on; the rest, at the end, are for validation."""
+    return math.ceil(samples * (1 - validation_split))
 
 
 def batches(
