@@ -1,11 +1,13 @@
-"""Training speed and accuracy: the original notebook's code (A) against the package (B).
+"""Training speed and accuracy: the original notebook's code (A) against the package (B and C).
 
     python benchmarks/train_speed.py                  # both studies, about 7 minutes on 2 cores
     python benchmarks/train_speed.py --study speed --epochs 3 --repeats 5
 
-Speed: A and B train the same CNN for the same epochs, alternating A, B, A, B, ... so that
-machine noise hits both; it prints seconds per epoch (the epochs after the first, which also
-traces the graph), the ratio A/B, and each run's test accuracy.
+Speed: A, B and C train the same CNN for the same epochs, alternating A, B, C, A, B, C, ... so
+that machine noise hits all; it prints seconds per epoch (the epochs after the first, which also
+traces the graph), the ratios A/B and A/C, and each run's test accuracy. B prepares the plan
+before building the model, as the notebook does; C calls only `build_model()` then `train()`,
+the natural order.
 Accuracy: B trains the full recipe (5 epochs) once per seed; it prints the test accuracy's
 mean ± std and median. Set MNIST_CNN_DATA to use a local copy of the data.
 
@@ -74,17 +76,18 @@ def train_original(epochs: int, seed: int) -> tuple[list[float], float]:
     return timer.seconds, test_accuracy
 
 
-def train_package(epochs: int, seed: int) -> tuple[list[float], float]:
-    """B: the package's training path with the same recipe."""
+def train_package(epochs: int, seed: int, natural_order: bool = False) -> tuple[list[float], float]:
+    """B: the package's training path with the same recipe; C (`natural_order`): without `prepare()`."""
     from mnist_cnn import execution
     from mnist_cnn.data import load_mnist, one_hot, preprocess_images
     from mnist_cnn.evaluation import predict, scores
     from mnist_cnn.model import build_model
     from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, train
 
-    plan = execution.prepare(batch_size=BATCH_SIZE)  # before the model: TensorFlow fixes its threads then
+    plan = "auto" if natural_order else execution.prepare(batch_size=BATCH_SIZE)
     (x_train, y_train), (x_test, y_test) = load_mnist()
     model = build_model(seed=seed)
+    plan = execution.prepare(batch_size=BATCH_SIZE) if natural_order else plan  # what train() would prepare
     timer = EpochTimer()
     train(
         model,
@@ -102,7 +105,7 @@ def train_package(epochs: int, seed: int) -> tuple[list[float], float]:
 
 
 def run(code: str, epochs: int, seed: int) -> tuple[list[float], float]:
-    """Train A or B in a new Python process; A gets TensorFlow's default threading."""
+    """Train A, B or C in a new Python process; A gets TensorFlow's default threading."""
     environment = dict(os.environ)
     if code == "A":
         for name in THREAD_VARIABLES:
@@ -116,24 +119,22 @@ def run(code: str, epochs: int, seed: int) -> tuple[list[float], float]:
 
 
 def speed_study(epochs: int, repeats: int, seed: int) -> None:
-    print(f"\nSpeed: {repeats} repetitions of A then B, {epochs} epochs each, seed {seed}")
-    print("run | A s/epoch | B s/epoch | A/B  | A test acc | B test acc")
-    ratios, a_epochs, b_epochs = [], [], []
+    print(f"\nSpeed: {repeats} repetitions of A, B, C, {epochs} epochs each, seed {seed}")
+    print("run | A s/epoch | B s/epoch | C s/epoch | A/B  | A/C  | A, B, C test acc")
+    ratios: dict[str, list[float]] = {"B": [], "C": []}
     for repetition in range(1, repeats + 1):
-        a_seconds, a_accuracy = run("A", epochs, seed)
-        b_seconds, b_accuracy = run("B", epochs, seed)
-        a, b = statistics.median(a_seconds[1:]), statistics.median(b_seconds[1:])
-        ratios.append(a / b)
-        a_epochs += a_seconds[1:]
-        b_epochs += b_seconds[1:]
+        results = {code: run(code, epochs, seed) for code in "ABC"}
+        per_epoch = {code: statistics.median(seconds[1:]) for code, (seconds, _) in results.items()}
+        for code in "BC":
+            ratios[code].append(per_epoch["A"] / per_epoch[code])
+        accuracies = ", ".join(f"{accuracy:.4f}" for _, accuracy in results.values())
         print(
-            f"{repetition:3d} | {a:9.2f} | {b:9.2f} | {a / b:4.2f} | {a_accuracy:10.4f} | {b_accuracy:10.4f}",
+            f"{repetition:3d} | {per_epoch['A']:9.2f} | {per_epoch['B']:9.2f} | {per_epoch['C']:9.2f} | "
+            f"{ratios['B'][-1]:4.2f} | {ratios['C'][-1]:4.2f} | {accuracies}",
             flush=True,
         )
-    print(
-        f"median: A {statistics.median(a_epochs):.2f} s/epoch, B {statistics.median(b_epochs):.2f} s/epoch; "
-        f"A/B median {statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f})"
-    )
+    for code, values in ratios.items():
+        print(f"A/{code} median {statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})")
 
 
 def accuracy_study(seeds: list[int]) -> None:
@@ -157,14 +158,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=3, help="epochs per run in the speed study (at least 2)")
     parser.add_argument("--repeats", type=int, default=3, help="A/B repetitions in the speed study")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds of the accuracy study")
-    parser.add_argument("--train", choices=["A", "B"], help=argparse.SUPPRESS)  # one run, in a child process
+    parser.add_argument("--train", choices=["A", "B", "C"], help=argparse.SUPPRESS)  # one run, in a child process
     options = parser.parse_args()
     if options.epochs < 2:
         parser.error("--epochs must be at least 2: the first epoch also traces the graph and is not timed")
 
     if options.train:
-        train = train_original if options.train == "A" else train_package
-        seconds, test_accuracy = train(options.epochs, options.seeds[0])
+        if options.train == "A":
+            seconds, test_accuracy = train_original(options.epochs, options.seeds[0])
+        else:
+            seconds, test_accuracy = train_package(options.epochs, options.seeds[0], natural_order=options.train == "C")
         print(json.dumps({"seconds": seconds, "test_accuracy": test_accuracy}))
         return
 

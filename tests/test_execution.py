@@ -1,21 +1,23 @@
-"""The execution plan: chosen per machine, exact, applied only while training, changing nothing global."""
+"""The execution plan: chosen per machine and backend, exact, applied only while training, changing nothing global."""
 
 import dataclasses
 import os
 import subprocess
 import sys
 
-import keras
+from mnist_cnn.backend import keras
+
 import numpy as np
 import pytest
-import tensorflow as tf
 from helpers import learnable_arrays
-from keras import layers
 
-from mnist_cnn import execution
+from mnist_cnn import backend, execution
 from mnist_cnn.execution import MIN_SHARD, ExecutionGraph, ExecutionPlan, Machine, plan_execution
 from mnist_cnn.model import build_model
 from mnist_cnn.training import train
+
+layers = keras.layers
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 ZEN4 = Machine("AMD EPYC (Zen 4)", 2, frozenset({"avx2", "avx512f", "avx512_bf16"}))
 ZEN3 = Machine("AMD EPYC (Zen 3)", 2, frozenset({"avx2"}))
@@ -28,7 +30,7 @@ def test_two_cores_with_bfloat16():
     plan = plan_execution(ZEN4, batch_size=64)
     assert (plan.device, plan.shards, plan.threads_per_op) == ("CPU", 2, 1)
     assert plan.crop_unseen_edge and plan.bfloat16 and plan.steps_per_execution == execution.STEPS_PER_EXECUTION
-    assert plan.describe().startswith("CPU (AMD EPYC (Zen 4), 2 cores, avx2 avx512f avx512_bf16): 2 shards")
+    assert plan.describe().startswith("TensorFlow, CPU (AMD EPYC (Zen 4), 2 cores, avx2 avx512f avx512_bf16): 2 shards")
 
 
 def test_no_bfloat16_without_its_instructions():
@@ -52,17 +54,30 @@ def test_never_shards_of_fewer_than_min_shard_images(cores, batch_size):
     assert (plan.threads_per_op is None) == (plan.shards == 1)
 
 
-def test_a_gpu_gets_none_of_the_cpu_changes():
+def test_a_gpu_gets_none_of_the_cpu_changes_and_deterministic_ops():
     plan = plan_execution(WITH_GPU, batch_size=64)
     assert (plan.device, plan.shards, plan.threads_per_op) == ("GPU", 1, None)
     assert not plan.crop_unseen_edge and not plan.bfloat16
+    assert plan.deterministic and "deterministic ops" in plan.describe()
+    assert not plan_execution(ZEN4, batch_size=64).deterministic
 
 
 @pytest.mark.parametrize("machine", [ZEN4, WITH_GPU])
-def test_plain_mode_changes_nothing(machine):
-    plan = plan_execution(machine, batch_size=64, mode="plain")
-    assert plan == ExecutionPlan(machine, plan.device, reasons=plan.reasons)
-    assert plan.steps_per_execution == 1 and plan.shards == 1
+@pytest.mark.parametrize("backend_name", ["tensorflow", "jax", "torch"])
+def test_plain_mode_changes_nothing(machine, backend_name):
+    plan = plan_execution(machine, batch_size=64, mode="plain", backend_name=backend_name)
+    assert plan == ExecutionPlan(machine, backend_name, plan.device, reasons=plan.reasons)
+    assert plan.as_built and not plan.own_batches
+
+
+@pytest.mark.parametrize("machine", [ZEN4, WITH_GPU])
+@pytest.mark.parametrize("backend_name, steps", [("jax", execution.STEPS_PER_EXECUTION), ("torch", 1)])
+def test_other_backends_run_the_model_as_built_and_say_so(machine, backend_name, steps):
+    plan = plan_execution(machine, batch_size=64, backend_name=backend_name)
+    assert (plan.shards, plan.threads_per_op, plan.steps_per_execution) == (1, None, steps)
+    assert not (plan.crop_unseen_edge or plan.bfloat16 or plan.deterministic or plan.own_batches)
+    name = execution.BACKEND_NAMES[backend_name]
+    assert plan.describe().startswith(f"{name}, {plan.device} (") and "are TensorFlow's" in plan.describe()
 
 
 def test_bad_mode_and_batch_size():
@@ -70,6 +85,8 @@ def test_bad_mode_and_batch_size():
         plan_execution(ZEN4, batch_size=64, mode="fast")
     with pytest.raises(ValueError, match="batch size of at least 1, found 0"):
         plan_execution(ZEN4, batch_size=0)
+    with pytest.raises(ValueError, match=r"Keras backend in \('tensorflow', 'jax', 'torch'\), found 'mxnet'"):
+        plan_execution(ZEN4, batch_size=64, backend_name="mxnet")
 
 
 def test_this_machine_is_read():
@@ -108,12 +125,14 @@ def test_an_edge_left_by_a_stride(stride, edge):
 
 
 def outputs_and_gradients(network, images, labels):
+    tf = backend.tensorflow()
     with tf.GradientTape() as tape:
         probabilities = network(images, training=True)
         loss = keras.losses.categorical_crossentropy(labels, probabilities)
     return probabilities.numpy(), [gradient.numpy() for gradient in tape.gradient(loss, network.trainable_weights)]
 
 
+@pytest.mark.tensorflow
 def test_training_path_computes_what_the_plain_model_does():
     model = build_model(seed=0)
     plan = dataclasses.replace(plan_execution(ZEN3, batch_size=64), bfloat16=False)
@@ -143,8 +162,8 @@ def test_shards_compute_what_the_whole_batch_does(shards, batch):
     network = small_network()
     sharded = ExecutionGraph(network, shards=shards)
     images = np.random.default_rng(batch).uniform(size=(batch, 6, 6, 1)).astype("float32")
-    expected = network(images).numpy()
-    np.testing.assert_allclose(sharded(images), expected, atol=1e-6)  # eager
+    expected = keras.ops.convert_to_numpy(network(images))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(sharded(images)), expected, atol=1e-6)  # eager
     np.testing.assert_allclose(sharded.predict(images, verbose=0), expected, atol=1e-6)  # traced
 
 
@@ -152,7 +171,7 @@ def test_graph_arguments_are_checked():
     with pytest.raises(ValueError, match="at least 1 shard, found 0"):
         ExecutionGraph(small_network(), shards=0)
     functional = keras.Model(*(lambda x: (x, layers.Flatten()(x)))(keras.Input((6, 6, 1))))
-    with pytest.raises(ValueError, match="keras.Sequential model to crop, found Functional"):
+    with pytest.raises(ValueError, match="keras.Sequential model to crop or cast, found Functional"):
         ExecutionGraph(functional, crop=2)
     uncompiled = small_network()
     with pytest.raises(ValueError, match="compiled model .* uncompiled"):
@@ -162,14 +181,28 @@ def test_graph_arguments_are_checked():
 def test_bfloat16_only_in_the_largest_convolution_and_only_while_training():
     model = build_model(seed=0)
     plan = plan_execution(ZEN4, batch_size=64)
-    with execution.training_precision(model, plan):
-        assert [layer.compute_dtype for layer in model.layers if isinstance(layer, layers.Conv2D)] == [
-            "float32",
-            "bfloat16",
-            "float32",
-        ]
-        assert {weight.dtype for weight in model.weights} == {"float32"}
-    assert {layer.compute_dtype for layer in model.layers} == {"float32"}
+    graph = execution.training_graph(model, plan)
+    assert model.layers[graph.bfloat16] is execution.largest_convolution(model) is model.layers[2]
+    images, _ = learnable_arrays(64)
+    expected = keras.ops.convert_to_numpy(model(images))
+    trained_path = keras.ops.convert_to_numpy(graph(images))
+    assert trained_path.dtype == np.float32 and not np.array_equal(trained_path, expected)  # rounded in bfloat16
+    np.testing.assert_allclose(trained_path, expected, atol=2e-2)
+    predicting = execution.execution_graph(model, plan)
+    assert predicting.bfloat16 is None
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(predicting(images)), expected, atol=1e-6)
+
+
+def test_the_model_stays_float32_while_training_in_bfloat16():
+    class Dtypes(keras.callbacks.Callback):
+        seen: set = set()
+
+        def on_train_batch_end(self, batch, logs=None):
+            Dtypes.seen |= {layer.compute_dtype for layer in self.model.layers} | {w.dtype for w in self.model.weights}
+
+    images, labels = learnable_arrays(128)
+    train(build_model(seed=0), images, labels, epochs=1, plan=plan_execution(ZEN4, batch_size=64), callbacks=[Dtypes()])
+    assert Dtypes.seen == {"float32"}
 
 
 def test_the_plain_model_holds_the_trained_weights():
@@ -181,13 +214,13 @@ def test_the_plain_model_holds_the_trained_weights():
     after = model.evaluate(images, labels, verbose=0, return_dict=True)
     assert all(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
     assert after["loss"] < 0.5 * before["loss"] and after["accuracy"] > 0.9
-    assert history.model.network is model  # what trained was the plan's graph of this very model
+    assert history.model is model  # the callbacks saw the user's model, not the plan's graph of it
     assert {layer.compute_dtype for layer in model.layers} == {"float32"}
 
 
 def run_python(script: str, **environment: str) -> str:
     """Run `script` in a fresh Python without TensorFlow's thread variables; return its stdout."""
-    clean = {name: value for name, value in os.environ.items() if name not in execution.THREAD_VARIABLES}
+    clean = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
     finished = subprocess.run(
         [sys.executable, "-c", script], env={**clean, **environment}, capture_output=True, text=True, timeout=300
     )
@@ -197,10 +230,10 @@ def run_python(script: str, **environment: str) -> str:
 
 THREADS = """
 import tensorflow as tf
-from mnist_cnn import execution
+from mnist_cnn import execution, tensorflow_runtime
 machine = execution.Machine("test", 2)
 {before}
-plan = execution.use_threads(execution.ExecutionPlan(machine, shards=2, threads_per_op=1))
+plan = tensorflow_runtime.use_threads(execution.ExecutionPlan(machine, shards=2, threads_per_op=1))
 tf.constant(1.0) + 1  # start TensorFlow's runtime
 threading = tf.config.threading
 print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads(),
@@ -208,30 +241,52 @@ print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_i
 """
 
 
+@pytest.mark.tensorflow
 def test_threads_are_set_in_a_fresh_process():
     assert run_python(THREADS.format(before="")) == "2 1 2 ''"
 
 
+NATURAL_ORDER = """
+import tensorflow as tf
+from mnist_cnn import execution
+from mnist_cnn.model import build_model
+build_model()  # starts TensorFlow: the plan was prepared just before
+plan = execution.prepare(batch_size=64)  # as train() does
+threading = tf.config.threading
+print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+"""
+
+
+@pytest.mark.tensorflow
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) != 2, reason="the shards and threads asserted are a 2-core CPU's")
+def test_building_the_model_first_still_gets_the_fast_plan():
+    assert run_python(NATURAL_ORDER) == "2 1 2"
+
+
+@pytest.mark.tensorflow
 def test_your_own_thread_settings_are_kept():
     shards, intra, inter, reason = run_python(THREADS.format(before=""), TF_NUM_INTRAOP_THREADS="3").split(" ", 3)
     assert (shards, intra, inter) == ("1", "0", "0")
     assert "TF_NUM_INTRAOP_THREADS=3" in reason
 
 
-def test_once_tensorflow_has_started_batches_run_whole():
-    output = run_python(THREADS.format(before="from mnist_cnn.model import build_model; build_model()"))
+@pytest.mark.tensorflow
+def test_once_tensorflow_has_started_without_the_package_batches_run_whole():
+    output = run_python(THREADS.format(before="tf.constant(1.0) + 1"))
     shards, intra, inter, reason = output.split(" ", 3)
     assert (shards, intra, inter) == ("1", "0", "0")
     assert "TensorFlow had started" in reason and "execution.prepare() before building a model" in reason
 
 
+@pytest.mark.tensorflow
 def test_importing_the_package_changes_nothing_global():
     script = """
 import logging, os, sys
 environment, handlers = dict(os.environ), list(logging.getLogger().handlers)
 import tensorflow as tf
-import mnist_cnn, mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution
+import mnist_cnn, mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution, mnist_cnn.backend
 import mnist_cnn.model, mnist_cnn.plots, mnist_cnn.predict, mnist_cnn.report, mnist_cnn.settings, mnist_cnn.training
+import mnist_cnn.tensorflow_runtime, mnist_cnn.improved, mnist_cnn.ablation, mnist_cnn.progress
 changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
 print(changed, os.environ.get("TF_NUM_INTRAOP_THREADS"), logging.getLogger().handlers == handlers,
       tf.config.threading.get_intra_op_parallelism_threads())

@@ -16,7 +16,8 @@ from PIL import Image
 from mnist_cnn import artifacts
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.predict import PredictError, classify, exported_path, load_network, prepare_digit, read_image
+from mnist_cnn.predict import PredictError, classify, load_network, prepare_digit, read_image
+from mnist_cnn.settings import exported_path
 
 DIGITS = 20  # the first test digits used below
 

@@ -35,5 +35,5 @@ def test_live_plot_numbers_epochs_from_one_with_markers():
     assert lines and all(line.get_marker() == "o" for line in lines)
     assert all(list(line.get_xdata()) == [1] for line in lines)  # one point, at epoch 1
     plot.on_epoch_end(1, {"loss": 0.4, "val_loss": 0.5})
-    assert [item.step for item in plot.liveplot.logger.log_history["loss"]] == [1, 2]
+    assert [item.step for item in plot.plot.logger.log_history["loss"]] == [1, 2]
     plt.close("all")

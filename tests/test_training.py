@@ -1,11 +1,16 @@
 """Training lowers the loss, repeats exactly with a seed, and rejects misshapen input."""
 
+import subprocess
+import sys
+
+from mnist_cnn.backend import keras
+
 import numpy as np
 import pytest
 from helpers import learnable_arrays
 
 from mnist_cnn.model import build_model
-from mnist_cnn.training import batches, train
+from mnist_cnn.training import train
 
 
 def test_short_run_lowers_the_loss():
@@ -41,7 +46,10 @@ def test_no_validation_without_a_split():
     assert sorted(history.history) == ["accuracy", "loss"]
 
 
+@pytest.mark.tensorflow
 def test_batches_keep_images_with_their_labels():
+    from mnist_cnn.tensorflow_runtime import batches
+
     images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1) * np.ones((1, 28, 28, 1), "float32")
     labels = np.eye(10, dtype="float32")
     ordered = list(batches(images, labels, batch_size=4))
@@ -53,7 +61,10 @@ def test_batches_keep_images_with_their_labels():
         np.testing.assert_array_equal(batch_images.numpy()[:, 0, 0, 0], batch_labels.numpy().argmax(axis=1))
 
 
+@pytest.mark.tensorflow
 def test_each_epoch_is_reshuffled():
+    from mnist_cnn.tensorflow_runtime import batches
+
     images, labels = np.zeros((50, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[np.arange(50) % 10]
     dataset = batches(images, labels, batch_size=50, shuffle_seed=0)
     first, second = (next(iter(dataset))[1].numpy().argmax(axis=1) for _ in range(2))
@@ -61,8 +72,6 @@ def test_each_epoch_is_reshuffled():
 
 
 def test_callbacks_are_called():
-    import keras
-
     class CountEpochs(keras.callbacks.Callback):
         epochs = 0
 
@@ -72,6 +81,45 @@ def test_callbacks_are_called():
     images, labels = learnable_arrays(64)
     train(build_model(seed=0), images, labels, epochs=2, callbacks=[CountEpochs()], verbose=0)
     assert CountEpochs.epochs == 2
+
+
+@pytest.mark.parametrize("plan", ["auto", "plain"])
+def test_model_checkpoint_saves_the_users_model(tmp_path, plan):
+    images, labels = learnable_arrays(128)
+    model = build_model(seed=0)
+    path = tmp_path / "checkpoint.keras"
+    callback = keras.callbacks.ModelCheckpoint(path)
+    train(model, images, labels, epochs=1, plan=plan, callbacks=[callback], verbose=0)
+    assert callback.model is model
+    # Loaded with plain Keras, in a Python that cannot import this package: the same predictions.
+    np.save(tmp_path / "images.npy", images[:16])
+    np.save(tmp_path / "expected.npy", keras.ops.convert_to_numpy(model(images[:16])))
+    script = (
+        "import sys; sys.modules['mnist_cnn'] = None\n"
+        "import keras, numpy as np\n"
+        f"model = keras.saving.load_model({str(path)!r})\n"
+        f"found = keras.ops.convert_to_numpy(model(np.load({str(tmp_path / 'images.npy')!r})))\n"
+        f"print(model.name, np.abs(found - np.load({str(tmp_path / 'expected.npy')!r})).max() < 1e-5)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert finished.stdout.split() == ["mnist_cnn", "True"], finished.stderr[-2000:]
+
+
+def test_a_callback_can_stop_training():
+    class StopAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    images, labels = learnable_arrays(64)
+    history = train(build_model(seed=0), images, labels, epochs=5, callbacks=[StopAfterFirstEpoch()], verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+@pytest.mark.parametrize("epochs, batch_size", [(0, 64), (-2, 64), (1, 0)])
+def test_epochs_and_batch_size_below_one(epochs, batch_size):
+    images, labels = learnable_arrays(8)
+    with pytest.raises(ValueError, match=f"at least 1 epoch and a batch size of at least 1, found {epochs} and"):
+        train(build_model(), images, labels, epochs=epochs, batch_size=batch_size, verbose=0)
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
 import numpy as np
 import pandas as pd
 

@@ -7,29 +7,32 @@ previous file untouched.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import logging
 import os
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
 import pandas as pd
 
+from mnist_cnn import backend
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.data import array_sha256
 from mnist_cnn.execution import ExecutionPlan
-from mnist_cnn.predict import exported_path
+from mnist_cnn.settings import exported_path
 
-# The libraries a result depends on, by the name they are known by and the module they import as.
-# (Versions come from the modules: TensorFlow is installed as tensorflow or as tensorflow-cpu.)
+# The libraries a result depends on, by the name they are known by and the module they import as,
+# after the backend's own (versions come from the modules: TensorFlow is installed as tensorflow
+# or as tensorflow-cpu).
 LIBRARIES = {
-    "tensorflow": "tensorflow",
     "keras": "keras",
     "numpy": "numpy",
     "scikit-learn": "sklearn",
@@ -44,11 +47,20 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
 
     The `.keras` file is the model; the `.tflite` file runs it for `python -m mnist_cnn predict`
     without TensorFlow. Written second, it is never older than the model it was made from.
+    Keras exports LiteRT from the TensorFlow backend: with another, the saved model is exported
+    by `python -m mnist_cnn export` in a TensorFlow process, or, without TensorFlow, not at all
+    (a line says so).
     """
     if Path(path).suffix != ".keras":
         raise ValueError(f"Expected a model path ending in .keras, found {path}.")
     saved = write_atomically(path, model.save)
-    export_litert(model, saved)
+    if backend.name() == "tensorflow":
+        export_litert(model, saved)
+    elif importlib.util.find_spec("tensorflow") is None:
+        print(f"No LiteRT export of {saved}: it needs TensorFlow, which is not installed.", file=sys.stderr)
+    else:
+        command = [sys.executable, "-m", "mnist_cnn", "export", "--model", str(saved)]
+        subprocess.run(command, env=os.environ | {"KERAS_BACKEND": "tensorflow"}, check=True, capture_output=True)
     return saved
 
 
@@ -63,7 +75,7 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path:
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        with mnist_cnn.backend.notices_dropped():
+        with backend.notices_dropped():
             return write_atomically(
                 exported_path(model_path),
                 lambda temporary: model.export(str(temporary), format="litert", verbose=False),
@@ -95,9 +107,10 @@ def save_metrics(metrics: Mapping[str, Any], path: str | os.PathLike) -> Path:
 
 
 def library_versions() -> dict[str, str]:
-    """The versions of Python and of the libraries a result depends on."""
+    """The versions of Python, of the Keras backend in use and of the libraries a result depends on."""
+    libraries = {backend.name(): backend.name()} | LIBRARIES
     return {"python": platform.python_version()} | {
-        library: importlib.import_module(module).__version__ for library, module in LIBRARIES.items()
+        library: importlib.import_module(module).__version__ for library, module in libraries.items()
     }
 
 
@@ -120,6 +133,7 @@ def run_summary(
         "parameters": dict(parameters),
         "parameter_count": parameter_count,
         "training_seconds": round(training_seconds, 2),
+        "backend": plan.backend,
         "machine": plan.machine.describe(),
         "execution": f"{plan.device}: {plan.choices()}",
         "date": time.strftime("%Y-%m-%d"),
@@ -144,7 +158,7 @@ def describe_run(metrics: Mapping[str, Any]) -> str:
             f"| settings | {settings} |",
             f"| parameters | {metrics['parameter_count']:,} |",
             f"| machine | {metrics['machine']} |",
-            f"| how it trained | {metrics['execution']} |",
+            f"| how it trained | {metrics['execution']} ({metrics['backend']} backend) |",
             f"| versions | {versions} |",
             f"| date | {metrics['date']} |",
         ]

@@ -1,12 +1,13 @@
-"""Import TensorFlow and Keras without TensorFlow's start-up notices; every other line still shows.
+"""Keras, imported without TensorFlow's start-up notices, and which backend it runs on.
 
-While its libraries load, TensorFlow 2.21 logs INFO notices on stderr (oneDNN's "custom
-operations are on", the CPU instructions it was not built for), before TF_CPP_MIN_LOG_LEVEL or
-absl's log level can take effect, so no setting stops them. Every module of this package that
-uses TensorFlow imports this module first (ruff's isort section `backend` keeps it first). It
-imports TensorFlow with the stderr file descriptor sent to a temporary file, then writes back
-every line but those notices: warnings and errors still reach the user. Afterwards stderr is as
-it was; if TensorFlow was already imported, nothing is done.
+Every module of this package takes Keras from here (`from mnist_cnn.backend import keras`), so
+the first import of Keras, and with the TensorFlow backend of TensorFlow, happens inside
+`notices_dropped`. TensorFlow 2.21 logs INFO notices on stderr while its libraries load
+(oneDNN's "custom operations are on", the CPU instructions it was not built for), before
+TF_CPP_MIN_LOG_LEVEL or absl's log level take effect, so no setting stops them. While inside,
+every line written to the stderr descriptor passes through as it comes, but those notices:
+warnings and errors still show, at once. Afterwards stderr is as it was. The JAX and PyTorch
+backends (`KERAS_BACKEND=jax` or `torch`) print no such notices and do not import TensorFlow.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import contextlib
 import os
 import re
 import sys
-import tempfile
+import threading
 from collections.abc import Iterator
+from types import ModuleType
 
 # absl's INFO records ("I1127 10:22:33.123456  1234 port.cc:153] ..."), absl's note that logging
 # is not yet initialised, the second line of TensorFlow's CPU-instructions notice, and the two
@@ -29,38 +31,64 @@ NOTICE = re.compile(
 )
 
 
-def without_notices(text: str) -> str:
-    """`text` without the lines that are TensorFlow's start-up notices."""
-    return "".join(line for line in text.splitlines(keepends=True) if not NOTICE.fullmatch(line.rstrip("\n")))
+def is_notice(line: str) -> bool:
+    """Whether one line of stderr is one of TensorFlow's start-up notices."""
+    return NOTICE.fullmatch(line.rstrip("\r\n")) is not None
 
 
 @contextlib.contextmanager
 def notices_dropped() -> Iterator[None]:
-    """While inside, capture what is written to the stderr descriptor; then write it back without notices."""
+    """While inside, pass each line written to the stderr descriptor on as it comes, unless it is a notice."""
     try:
         sys.stderr.flush()
         saved = os.dup(2)
-    except (AttributeError, OSError, ValueError):  # no stderr descriptor to capture
+    except (AttributeError, OSError, ValueError):  # no stderr descriptor to filter
         yield
         return
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            sys.stderr.write(without_notices(captured.read().decode(errors="replace")))
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, 2)
+    os.close(write_end)
+    forwarder = threading.Thread(target=_forward, args=(read_end, saved), name="stderr-notices", daemon=True)
+    forwarder.start()
+    try:
+        yield
+    finally:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
             sys.stderr.flush()
+        os.dup2(saved, 2)  # closes the pipe's last write end: the forwarder reads to its end
+        forwarder.join()
+        os.close(saved)
 
 
-def _import_tensorflow() -> None:
-    if "tensorflow" in sys.modules:
-        return
+def _forward(read_end: int, destination: int) -> None:
+    with open(read_end, "rb", buffering=0) as pipe:
+        for line in pipe:  # each line as soon as it is complete
+            if not is_notice(line.decode(errors="replace")):
+                os.write(destination, line)
+
+
+def _import_keras() -> ModuleType:
+    with notices_dropped():  # with the TensorFlow backend, importing Keras imports TensorFlow
+        import keras
+    return keras
+
+
+def name() -> str:
+    """The Keras backend in use: 'tensorflow', 'jax' or 'torch' (set by KERAS_BACKEND)."""
+    return keras.backend.backend()
+
+
+def tensorflow() -> ModuleType:
+    """TensorFlow, imported quietly; for the TensorFlow-only features (the CPU plan, the LiteRT export)."""
     with notices_dropped():
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
+        import tensorflow
+    return tensorflow
 
 
-_import_tensorflow()
+def set_random_seed(seed: int) -> None:
+    """`keras.utils.set_random_seed`, quietly: it imports TensorFlow where installed, whatever the backend."""
+    with notices_dropped():
+        keras.utils.set_random_seed(seed)
+
+
+keras = _import_keras()

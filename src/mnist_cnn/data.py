@@ -20,6 +20,7 @@ import numpy as np
 
 DATA_ENVIRONMENT_VARIABLE = "MNIST_CNN_DATA"
 IMAGE_SHAPE = (28, 28)
+TRAIN_SAMPLES = 60_000  # images in MNIST's training set (and 10,000 in its test set)
 NUM_CLASSES = 10
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 
@@ -131,9 +132,7 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 
 def _load_with_keras() -> dict[str, np.ndarray]:
-    import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
-
-    import keras
+    from mnist_cnn.backend import keras
 
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix

@@ -1,7 +1,8 @@
-"""How the model runs on the machine at hand: a plan, chosen per machine, applied while training.
+"""How the model runs on the machine at hand: a plan, chosen per machine and backend, applied while training.
 
 The model is the plain network, and stays so. What makes it train fast here is a plan, chosen
-from what the machine has (`plan_execution`, a pure function, so tests cover every branch):
+from what the machine has and which Keras backend runs (`plan_execution`, a pure function, so
+tests cover every branch). With the TensorFlow backend (the default):
 
 - on a CPU, each batch is cut into shards run side by side, one thread per operation, since the
   network's operations are too small to share well between threads; never into shards smaller
@@ -9,43 +10,41 @@ from what the machine has (`plan_execution`, a pure function, so tests cover eve
 - on a CPU, the image edge that the network never sees (`unseen_edge`) is skipped;
 - on a CPU with bfloat16 instructions, the largest convolution computes in bfloat16 while
   training (its weights stay float32);
-- with a GPU, none of those: whole batches in float32;
+- with a GPU, none of those: whole batches in float32, with deterministic operations;
 - everywhere but the plain plan, `STEPS_PER_EXECUTION` training steps per call from Python.
 
+With JAX or PyTorch the model runs as built (JAX with `STEPS_PER_EXECUTION` steps per call):
+the CPU plan's tricks are TensorFlow's, applied by `mnist_cnn.tensorflow_runtime`.
+
 A plan runs through an `ExecutionGraph`, a training-only model that shares the user's layers
-and weights: whatever it learns, the user's model holds. Measured effects: README, "Training
-speed".
+and weights: whatever it learns, the user's model holds. Measured effects: docs/training-speed.md.
 
 TensorFlow fixes its thread pools when its runtime starts, which is when the first model is
-built. `prepare()` chooses the plan and sets the threads; call it before building a model.
-Later, it keeps TensorFlow's threads and plans whole batches, and says so. It never overrides
-threads you set yourself (`TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`, or
-`tf.config.threading`). Importing this module changes nothing.
+built. `prepare()` chooses the plan and sets the threads; `build_model()` calls
+`prepare_once()`, so the threads are ready whichever of the two a user calls first. Threads
+you set yourself (`TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`, `tf.config.threading`)
+are never overridden. Importing this module changes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import math
 import os
 import platform
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
-import tensorflow as tf
-from keras import layers, ops
+from mnist_cnn import backend
 
 MODES = ("auto", "plain")
 MIN_SHARD = 16  # images: a smaller shard costs more in hand-offs than it saves
 STEPS_PER_EXECUTION = 16  # 8 and 32 measured alike on 2 cores
 BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 REPORTED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
 
 
 @dataclass(frozen=True)
@@ -66,20 +65,24 @@ class Machine:
 
 @dataclass(frozen=True)
 class ExecutionPlan:
-    """How to run a model on `machine`; the default values are the plain path."""
+    """How to run a model on `machine` with a Keras backend; the default values are the plain path."""
 
     machine: Machine
+    backend: str = "tensorflow"
     device: str = "CPU"
     shards: int = 1
-    threads_per_op: int | None = None  # None: TensorFlow's own choice
+    threads_per_op: int | None = None  # None: the backend's own choice
     crop_unseen_edge: bool = False
     bfloat16: bool = False  # the largest convolution computes in bfloat16 while training
     steps_per_execution: int = 1
+    deterministic: bool = False  # TensorFlow's deterministic operations (on a GPU)
+    own_batches: bool = False  # TensorFlow batches without tf.data's autotuning (`tensorflow_runtime.batches`)
     reasons: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """One line of what runs and one per reason, for the notebook and the benchmark."""
-        lines = [f"{self.device} ({self.machine.describe()}): {self.choices()}"]
+        lines = [f"{BACKEND_NAMES.get(self.backend, self.backend)}, {self.device} ({self.machine.describe()}): "]
+        lines[0] += self.choices()
         return "\n".join(lines + [f"- {reason}" for reason in self.reasons])
 
     def choices(self) -> str:
@@ -92,25 +95,60 @@ class ExecutionPlan:
         choices.append("bfloat16 in the largest convolution" if self.bfloat16 else "float32")
         if self.crop_unseen_edge:
             choices.append("unseen edge skipped")
+        if self.deterministic:
+            choices.append("deterministic ops")
         choices.append(f"{self.steps_per_execution} step(s) per call")
         return ", ".join(choices)
 
+    @property
+    def as_built(self) -> bool:
+        """Whether the plan runs the model itself, changing nothing of how it computes."""
+        return self.shards == 1 and not self.crop_unseen_edge and not self.bfloat16 and self.steps_per_execution == 1
 
-def plan_execution(machine: Machine, *, batch_size: int, mode: str = "auto") -> ExecutionPlan:
-    """Choose how to train on `machine` in batches of `batch_size`; `mode="plain"` changes nothing."""
+
+def plan_execution(
+    machine: Machine, *, batch_size: int, mode: str = "auto", backend_name: str = "tensorflow"
+) -> ExecutionPlan:
+    """Choose how to train on `machine` with a Keras backend in batches of `batch_size`.
+
+    `mode="plain"` changes nothing: the model as built, with the backend's defaults.
+    """
     if mode not in MODES:
         raise ValueError(f"Expected an execution mode in {MODES}, found {mode!r}.")
     if batch_size < 1:
         raise ValueError(f"Expected a batch size of at least 1, found {batch_size}.")
+    if backend_name not in BACKEND_NAMES:
+        raise ValueError(f"Expected a Keras backend in {tuple(BACKEND_NAMES)}, found {backend_name!r}.")
     device = "GPU" if machine.gpus else "CPU"
+    name = BACKEND_NAMES[backend_name]
     if mode == "plain":
-        return ExecutionPlan(machine, device, reasons=("plain: the model as built, with TensorFlow's defaults",))
+        return ExecutionPlan(
+            machine, backend_name, device, reasons=(f"plain: the model as built, with {name}'s defaults",)
+        )
+    if backend_name != "tensorflow":
+        steps = 1 if backend_name == "torch" else STEPS_PER_EXECUTION  # Keras runs PyTorch one step per call
+        return ExecutionPlan(
+            machine,
+            backend_name,
+            device,
+            steps_per_execution=steps,
+            reasons=(
+                f"the model as built on the {name} backend, {steps} step(s) per call: the CPU plan's shards, "
+                "threads, crop and bfloat16 are TensorFlow's",
+            ),
+        )
     if machine.gpus:
         return ExecutionPlan(
             machine,
+            backend_name,
             device,
             steps_per_execution=STEPS_PER_EXECUTION,
-            reasons=("a GPU: whole batches in float32, none of the CPU's changes",),
+            deterministic=True,
+            own_batches=True,
+            reasons=(
+                "a GPU: whole batches in float32, none of the CPU's changes",
+                "deterministic operations: one seed gives one result",
+            ),
         )
     shards = max(1, min(machine.cores, batch_size // MIN_SHARD))
     bfloat16 = any(flag in machine.cpu_flags for flag in BFLOAT16_FLAGS)
@@ -125,18 +163,20 @@ def plan_execution(machine: Machine, *, batch_size: int, mode: str = "auto") -> 
     ]
     return ExecutionPlan(
         machine,
+        backend_name,
         device,
         shards=shards,
         threads_per_op=max(1, machine.cores // shards) if shards > 1 else None,
         crop_unseen_edge=True,
         bfloat16=bfloat16,
         steps_per_execution=STEPS_PER_EXECUTION,
+        own_batches=True,
         reasons=tuple(reasons),
     )
 
 
 def this_machine() -> Machine:
-    """Read the CPU's model, cores and flags (Linux's /proc/cpuinfo) and TensorFlow's GPUs."""
+    """Read the CPU's model, cores and flags (Linux's /proc/cpuinfo, where there is one) and the backend's GPUs."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     model, flags = platform.processor() or platform.machine(), frozenset()
     with contextlib.suppress(OSError):
@@ -146,46 +186,46 @@ def this_machine() -> Machine:
                 model = value.strip()
             elif key.strip() == "flags":
                 flags = frozenset(value.split())
-    gpus = tuple(device.name for device in tf.config.list_physical_devices("GPU"))
-    return Machine(model, cores, flags, gpus)
+    return Machine(model, cores, flags, gpus())
+
+
+def gpus() -> tuple[str, ...]:
+    """The GPUs the Keras backend in use can run on."""
+    if backend.name() == "jax":
+        import jax
+
+        return tuple(str(device) for device in jax.devices() if device.platform == "gpu")
+    if backend.name() == "torch":
+        import torch
+
+        return tuple(torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count()))
+    return tuple(device.name for device in backend.tensorflow().config.list_physical_devices("GPU"))
+
+
+_prepared = False  # whether `prepare` has run in this process
 
 
 def prepare(mode: str = "auto", *, batch_size: int) -> ExecutionPlan:
-    """Plan for this machine and set TensorFlow's threads for it; return the plan that will run."""
-    return use_threads(plan_execution(this_machine(), batch_size=batch_size, mode=mode))
+    """Plan for this machine and backend, and set the runtime up for it; return the plan that will run.
 
-
-def use_threads(plan: ExecutionPlan) -> ExecutionPlan:
-    """Set TensorFlow's thread pools as `plan` asks, where that can still be done.
-
-    Where it cannot (TensorFlow has started, or you set the threads yourself), the threads are
-    left alone and the returned plan runs whole batches, with the reason among its reasons.
+    With TensorFlow that sets its threads (while it has not started) and, on a GPU, its
+    deterministic operations; where the threads cannot be set, the plan runs whole batches and
+    says why.
     """
-    if plan.threads_per_op is None:
+    global _prepared
+    plan = plan_execution(this_machine(), batch_size=batch_size, mode=mode, backend_name=backend.name())
+    _prepared = True
+    if plan.backend != "tensorflow":
         return plan
-    wanted = (plan.threads_per_op, plan.shards)
-    threading = tf.config.threading
-    current = (threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
-    if current == wanted:
-        return plan
-    yours = [f"{name}={os.environ[name]}" for name in THREAD_VARIABLES if os.environ.get(name)]
-    yours += [f"tf.config.threading: {current[0]} per op, {current[1]} ops"] if any(current) else []
-    if yours:
-        return _whole_batches(plan, f"your thread settings are kept ({'; '.join(yours)})")
-    try:
-        threading.set_intra_op_parallelism_threads(plan.threads_per_op)
-        threading.set_inter_op_parallelism_threads(plan.shards)
-    except RuntimeError:
-        return _whole_batches(
-            plan, "TensorFlow had started with its own threads: call execution.prepare() before building a model"
-        )
-    return plan
+    from mnist_cnn import tensorflow_runtime
+
+    return tensorflow_runtime.apply(plan)
 
 
-def _whole_batches(plan: ExecutionPlan, reason: str) -> ExecutionPlan:
-    # A plan with threads to set gives its reason for the shards first: that one is replaced.
-    reasons = (f"whole batches: {reason}", *plan.reasons[1:])
-    return dataclasses.replace(plan, shards=1, threads_per_op=None, reasons=reasons)
+def prepare_once(batch_size: int) -> None:
+    """`prepare()` the default plan, unless a plan was prepared already: called before a model is built."""
+    if not _prepared:
+        prepare(batch_size=batch_size)
 
 
 class ExecutionGraph(keras.Model):
@@ -193,74 +233,103 @@ class ExecutionGraph(keras.Model):
 
     It computes what `model` computes, through the same layers and weights: training it trains
     `model`. The shards go through the same layers and are joined in order, so the loss and its
-    gradient are the same sums, added in another order.
+    gradient are the same sums, added in another order. With `bfloat16`, the layer at that index
+    (a Conv2D) computes in bfloat16 from its float32 weights; the model itself is never changed.
     """
 
-    def __init__(self, model: keras.Model, *, shards: int = 1, crop: int = 0):
+    def __init__(self, model: keras.Model, *, shards: int = 1, crop: int = 0, bfloat16: int | None = None):
+        self.network = None  # set below: the properties read it while keras.Model starts
         if shards < 1:
             raise ValueError(f"Expected at least 1 shard, found {shards}.")
-        if crop and not isinstance(model, keras.Sequential):
-            raise ValueError(f"Expected a keras.Sequential model to crop, found {type(model).__name__}.")
+        if (crop or bfloat16 is not None) and not isinstance(model, keras.Sequential):
+            raise ValueError(f"Expected a keras.Sequential model to crop or cast, found {type(model).__name__}.")
         super().__init__(name=f"{model.name}_execution")
-        self.network, self.shards, self.crop = model, shards, crop
+        self.network, self.shards, self.crop, self.bfloat16 = model, shards, crop, bfloat16
         self.built = True
+
+    # Callbacks are given the user's model (`training.train`): what they ask of it, fit asks here.
+    @property
+    def stop_training(self) -> bool:
+        return self.network is not None and self.network.stop_training
+
+    @stop_training.setter
+    def stop_training(self, value: bool) -> None:
+        if self.network is not None:
+            self.network.stop_training = value
+
+    @property
+    def history(self) -> keras.callbacks.History | None:
+        return getattr(self.network, "history", None)
 
     def call(self, inputs, training=None):
         if self.shards == 1:
             return self._run(inputs, training)
         # TensorFlow's oneDNN convolution fails on an empty shard, so a batch smaller than the
         # number of shards gets blank images appended, whose outputs are dropped at the end.
-        size = ops.shape(inputs)[0]
-        blanks = ops.zeros((ops.maximum(self.shards - size, 0), *inputs.shape[1:]), inputs.dtype)
-        padded = ops.concatenate([inputs, blanks], axis=0)
-        padded_size = ops.shape(padded)[0]
+        size = keras.ops.shape(inputs)[0]  # a number where the backend knows it (JAX), else a tensor
+        missing = max(self.shards - size, 0) if isinstance(size, int) else keras.ops.maximum(self.shards - size, 0)
+        blanks = keras.ops.zeros((missing, *inputs.shape[1:]), inputs.dtype)
+        padded = keras.ops.concatenate([inputs, blanks], axis=0)
+        padded_size = keras.ops.shape(padded)[0]
         bounds = [padded_size * shard // self.shards for shard in range(self.shards + 1)]
         outputs = [self._run(padded[start:stop], training) for start, stop in zip(bounds[:-1], bounds[1:])]
-        return ops.concatenate(outputs, axis=0)[:size]
+        return keras.ops.concatenate(outputs, axis=0)[:size]
 
     def _run(self, inputs, training):
-        if not self.crop:
+        if not self.crop and self.bfloat16 is None:
             return self.network(inputs, training=training)
-        outputs = inputs[:, : -self.crop, : -self.crop]
-        for layer in self.network.layers:
-            outputs = layer(outputs, training=training)
+        outputs = inputs[:, : -self.crop, : -self.crop] if self.crop else inputs
+        for index, layer in enumerate(self.network.layers):
+            if index == self.bfloat16:
+                outputs = bfloat16_convolution(layer, outputs)
+            else:
+                outputs = layer(outputs, training=training)
         return outputs
 
 
-def execution_graph(model: keras.Model, plan: ExecutionPlan) -> ExecutionGraph:
-    """An `ExecutionGraph` that runs `model` with the plan's shards and crop."""
-    return ExecutionGraph(model, shards=plan.shards, crop=unseen_edge(model) if plan.crop_unseen_edge else 0)
+def bfloat16_convolution(layer: keras.layers.Conv2D, inputs):
+    """What `layer` computes, in bfloat16 from its float32 weights (as Keras's mixed_bfloat16 policy does)."""
+    outputs = layer.convolution_op(keras.ops.cast(inputs, "bfloat16"), keras.ops.cast(layer.kernel, "bfloat16"))
+    if layer.use_bias:
+        outputs = outputs + keras.ops.reshape(keras.ops.cast(layer.bias, "bfloat16"), (1, 1, 1, -1))
+    if layer.activation is not None:
+        outputs = layer.activation(outputs)
+    return keras.ops.cast(outputs, "float32")
 
 
-def training_graph(model: keras.Model, plan: ExecutionPlan) -> ExecutionGraph:
-    """`execution_graph` compiled as `model` is, with the model's own optimizer."""
+def execution_graph(model: keras.Model, plan: ExecutionPlan, *, training: bool = False) -> keras.Model:
+    """An `ExecutionGraph` that runs `model` as `plan` says, or `model` itself where it changes nothing.
+
+    Only `training` computes in bfloat16, where the plan says so: predictions are float32.
+    """
+    crop = unseen_edge(model) if plan.crop_unseen_edge else 0
+    convolution = largest_convolution(model) if plan.bfloat16 and training else None
+    bfloat16 = model.layers.index(convolution) if convolution is not None else None
+    if plan.shards == 1 and not crop and bfloat16 is None:
+        return model
+    return ExecutionGraph(model, shards=plan.shards, crop=crop, bfloat16=bfloat16)
+
+
+def training_graph(model: keras.Model, plan: ExecutionPlan) -> keras.Model:
+    """`execution_graph` for training, compiled as `model` is, with the model's own optimizer; `model` as built."""
     if not model.compiled:
         raise ValueError(f"Expected a compiled model (model.compile(...)), found {model.name!r} uncompiled.")
-    graph = execution_graph(model, plan)
+    if plan.as_built:
+        return model
+    graph = execution_graph(model, plan, training=True)
     settings = keras.saving.deserialize_keras_object(model.get_compile_config())
     settings.update(optimizer=model.optimizer, steps_per_execution=plan.steps_per_execution)
     graph.compile(**settings)
     return graph
 
 
-@contextlib.contextmanager
-def training_precision(model: keras.Model, plan: ExecutionPlan) -> Iterator[None]:
-    """While inside, the largest convolution computes in bfloat16 if the plan says so."""
-    convolution = largest_convolution(model) if plan.bfloat16 else None
-    if convolution is None:
-        yield
-        return
-    original = convolution.dtype_policy
-    convolution.dtype_policy = "mixed_bfloat16"  # float32 weights, bfloat16 arithmetic
-    try:
-        yield
-    finally:
-        convolution.dtype_policy = original
-
-
-def largest_convolution(model: keras.Model) -> layers.Conv2D | None:
-    """The Conv2D layer with the most multiply-adds per image, or None if there is none."""
-    convolutions = [layer for layer in model.layers if isinstance(layer, layers.Conv2D)]
+def largest_convolution(model: keras.Model) -> keras.layers.Conv2D | None:
+    """The (channels-last) Conv2D layer with the most multiply-adds per image, or None if there is none."""
+    convolutions = [
+        layer
+        for layer in getattr(model, "layers", [])
+        if isinstance(layer, keras.layers.Conv2D) and layer.data_format == "channels_last"
+    ]
     if not convolutions:
         return None
     return max(convolutions, key=lambda layer: math.prod(layer.kernel.shape) * math.prod(layer.output.shape[1:3]))
@@ -276,13 +345,13 @@ def unseen_edge(model: keras.Model) -> int:
     """
     windows = []  # (kernel, stride) per spatial axis, per layer
     for layer in getattr(model, "layers", []):
-        if isinstance(layer, layers.Flatten):
+        if isinstance(layer, keras.layers.Flatten):
             break
-        if not isinstance(layer, (layers.Conv2D, layers.MaxPooling2D)):
+        if not isinstance(layer, (keras.layers.Conv2D, keras.layers.MaxPooling2D)):
             return 0
         if layer.padding != "valid" or layer.data_format != "channels_last":
             return 0
-        if isinstance(layer, layers.Conv2D):
+        if isinstance(layer, keras.layers.Conv2D):
             if tuple(layer.dilation_rate) != (1, 1):
                 return 0
             windows.append(tuple(zip(layer.kernel_size, layer.strides)))

@@ -14,14 +14,14 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
-from keras import layers
-
+from mnist_cnn import backend, execution
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.model import INPUT_SHAPE
 from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, training_samples
+
+layers = keras.layers
 
 LEARNING_RATE = 1e-3  # Adam's default, the original's
 PEAK_LEARNING_RATE = 3e-3  # with the schedule: warm up to this, then cosine decay to almost 0
@@ -70,8 +70,9 @@ def build_improved_model(recipe: Recipe, *, steps_per_epoch: int, seed: int | No
     """Build and compile the network of `recipe` (Adam, categorical cross-entropy, accuracy)."""
     if steps_per_epoch < 1:
         raise ValueError(f"Expected at least 1 step per epoch, found {steps_per_epoch}.")
+    execution.prepare_once(BATCH_SIZE)  # before TensorFlow starts, as in `model.build_model`
     if seed is not None:
-        keras.utils.set_random_seed(seed)
+        backend.set_random_seed(seed)
 
     def convolution(filters: int) -> list[layers.Layer]:
         if not recipe.batch_norm:

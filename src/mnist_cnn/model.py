@@ -7,12 +7,13 @@ machine is the job of `mnist_cnn.execution`, not of the model.
 
 from __future__ import annotations
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
-from keras import layers
-
+from mnist_cnn import backend, execution
 from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_cnn.training import BATCH_SIZE
+
+layers = keras.layers
 
 INPUT_SHAPE = (*IMAGE_SHAPE, 1)
 
@@ -20,10 +21,13 @@ INPUT_SHAPE = (*IMAGE_SHAPE, 1)
 def build_model(seed: int | None = None) -> keras.Sequential:
     """Build the original CNN, compiled with Adam and categorical cross-entropy.
 
-    A `seed` makes its initial weights repeatable.
+    A `seed` makes its initial weights repeatable. Building the first model starts TensorFlow,
+    which fixes its threads then: so the execution plan is prepared first, unless it was already
+    (`execution.prepare_once`).
     """
+    execution.prepare_once(BATCH_SIZE)
     if seed is not None:
-        keras.utils.set_random_seed(seed)
+        backend.set_random_seed(seed)
     model = keras.Sequential(
         [
             keras.Input(shape=INPUT_SHAPE),

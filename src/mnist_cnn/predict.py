@@ -21,11 +21,10 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import IMAGE_SHAPE, preprocess_images
-from mnist_cnn.settings import MODEL_PATH
+from mnist_cnn.settings import EXPORTED_SUFFIX, MODEL_PATH, exported_path
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame.
 MIN_CONTRAST = 40  # below this difference between ink and background, the image is blank
-EXPORTED_SUFFIX = ".tflite"
 
 Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
 
@@ -162,11 +161,6 @@ def _centre_of_mass(image: np.ndarray) -> tuple[float, float]:
     rows, columns = np.indices(image.shape)
     total = image.sum()
     return float((rows * image).sum() / total), float((columns * image).sum() / total)
-
-
-def exported_path(model_path: str | os.PathLike) -> Path:
-    """Where the LiteRT export of a saved `.keras` model lives: beside it, as `.tflite`."""
-    return Path(model_path).with_suffix(EXPORTED_SUFFIX)
 
 
 def load_network(model: str | os.PathLike | object) -> Network:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import time
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
-from livelossplot.inputs.keras import PlotLossesCallback
+from livelossplot import PlotLosses
 from livelossplot.outputs import MatplotlibPlot
 from matplotlib.ticker import MaxNLocator
 
 
-class LivePlot(PlotLossesCallback):
+class LivePlot(keras.callbacks.Callback):
     """livelossplot's live loss and accuracy plot, numbering epochs from 1 with a marker on each.
 
     Keras counts epochs from 0 and livelossplot plots the count as it gets it; the static
@@ -21,10 +20,12 @@ class LivePlot(PlotLossesCallback):
     """
 
     def __init__(self) -> None:
-        super().__init__(outputs=[MatplotlibPlot(after_subplot=_label_epochs)])
+        super().__init__()
+        self.plot = PlotLosses(outputs=[MatplotlibPlot(after_subplot=_label_epochs)])
 
     def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
-        super().on_epoch_end(epoch + 1, logs or {})
+        self.plot.update(dict(logs or {}), current_step=epoch + 1)
+        self.plot.send()
 
 
 def _label_epochs(axes, group_name: str, x_label: str) -> None:

@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 PREFIX = "MNIST_CNN_"
-MODEL_PATH = Path("models/mnist_cnn.keras")  # where the notebook saves its model, below OUTPUT_DIR
+MODEL_PATH = Path("models/mnist_cnn.keras")  # where the first notebook saves its model, below OUTPUT_DIR
+IMPROVED_MODEL_PATH = Path("models/improved_cnn.keras")  # and where the second saves its own
+EXPORTED_SUFFIX = ".tflite"  # the LiteRT export of a saved model, beside it
 
 
 def setting(name: str, default: int | float | str) -> int | float | str:
@@ -21,6 +23,11 @@ def setting(name: str, default: int | float | str) -> int | float | str:
         raise ValueError(
             f"{variable}={raw!r}: expected a value of type {type(default).__name__}, like the default {default!r}."
         ) from None
+
+
+def exported_path(model_path: str | os.PathLike) -> Path:
+    """Where the LiteRT export of a saved `.keras` model lives: beside it, as `.tflite`."""
+    return Path(model_path).with_suffix(EXPORTED_SUFFIX)
 
 
 def kernel_environment(output_dir: str | os.PathLike | None = None) -> dict[str, str]:

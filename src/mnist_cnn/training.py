@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import mnist_cnn.backend  # noqa: F401  (first: TensorFlow without its start-up notices)
+from mnist_cnn.backend import keras
 
-import keras
 import numpy as np
-import tensorflow as tf
 
-from mnist_cnn import execution
+from mnist_cnn import backend, execution
 
 # The original recipe.
 EPOCHS = 5
@@ -37,9 +35,10 @@ def train(
 
     `plan` is an `execution.ExecutionPlan`, or a mode for `execution.prepare`: "auto" (the
     fastest plan for this machine) or "plain" (the model exactly as built). Either way the
-    trained weights end up in `model`. The last `validation_split` of the samples is held out
-    for validation, as Keras's own `validation_split` does. The seed fixes the shuffling, so
-    the same seed, plan and initial weights on the same machine give the same trained weights.
+    trained weights end up in `model`, and the callbacks see `model`, as with `model.fit`. The
+    last `validation_split` of the samples is held out for validation, as Keras's own
+    `validation_split` does. The seed fixes the shuffling, so the same seed, plan and initial
+    weights on the same machine give the same trained weights.
     """
     images, labels = np.asarray(images), np.asarray(labels)
     image_shape = tuple(model.input_shape[1:])
@@ -51,42 +50,51 @@ def train(
         )
     if not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
+    if epochs < 1 or batch_size < 1:
+        raise ValueError(f"Expected at least 1 epoch and a batch size of at least 1, found {epochs} and {batch_size}.")
     if isinstance(plan, str):
         plan = execution.prepare(plan, batch_size=batch_size)
-    keras.utils.set_random_seed(seed)
+    backend.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
-    validation = batches(images[split:], labels[split:], batch_size) if split < len(images) else None
-    graph = execution.training_graph(model, plan)
-    with execution.training_precision(model, plan):
-        return graph.fit(
-            batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
-            epochs=epochs,
-            shuffle=False,  # `batches` shuffles
-            validation_data=validation,
-            callbacks=list(callbacks),
-            verbose=verbose,
-        )
+    verbose = 1 if verbose == "auto" else verbose
+    # The callbacks are given `model` itself, not the graph that trains it: what they save or
+    # stop is the user's model (`execution.ExecutionGraph` passes `stop_training` on).
+    callbacks = keras.callbacks.CallbackList(
+        list(callbacks),
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=math.ceil(split / batch_size),
+    )
+    data = fit_data(images, labels, split, batch_size, seed, plan)
+    execution.training_graph(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    return model.history
+
+
+def fit_data(
+    images: np.ndarray, labels: np.ndarray, split: int, batch_size: int, seed: int, plan: execution.ExecutionPlan
+) -> dict:
+    """`fit`'s data arguments: the first `split` samples to train on, shuffled, the rest to validate."""
+    validating = split < len(images)
+    if not plan.own_batches:
+        return {
+            "x": images[:split],
+            "y": labels[:split],
+            "batch_size": batch_size,
+            "shuffle": True,
+            "validation_data": (images[split:], labels[split:]) if validating else None,
+        }
+    from mnist_cnn.tensorflow_runtime import batches
+
+    return {
+        "x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
+        "shuffle": False,  # `batches` shuffles
+        "validation_data": batches(images[split:], labels[split:], batch_size) if validating else None,
+    }
 
 
 def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
     """How many of `samples` `train` fits on; the rest, at the end, are for validation."""
     return math.ceil(samples * (1 - validation_split))
-
-
-def batches(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, shuffle_seed: int | None = None
-) -> tf.data.Dataset:
-    """Batches of (images, labels) in order, or reshuffled every epoch when given a seed.
-
-    Keras builds the same pipeline from arrays, but with tf.data's autotuning on. Keras starts
-    every epoch with a new iterator, and stopping the old one's autotuning thread held up the
-    start of an epoch by up to 4 s in our runs (README, "Training speed").
-    """
-    images, labels = tf.constant(images), tf.constant(labels)
-    order = tf.data.Dataset.range(len(images))
-    if shuffle_seed is not None:
-        order = order.shuffle(len(images), seed=shuffle_seed)
-    dataset = order.batch(batch_size).map(lambda batch: (tf.gather(images, batch), tf.gather(labels, batch)))
-    options = tf.data.Options()
-    options.autotune.enabled = False
-    return dataset.prefetch(2).with_options(options)
