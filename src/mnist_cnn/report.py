@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import nbformat
-from jupyter_client.manager import KernelManager
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
@@ -53,6 +53,17 @@ class ReportClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
 
+def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) -> tuple[str, str]:
+    """The transport and address of the kernel's sockets: local IPC sockets in `folder`, or TCP on Windows.
+
+    IPC keeps the kernel off the network, but ZeroMQ offers it on POSIX only. Over TCP, bound to the
+    loopback address, the kernel warns that its traffic is not encrypted: the warning goes to its log.
+    """
+    if platform == "win32":
+        return "tcp", "127.0.0.1"
+    return "ipc", os.path.join(folder, "kernel")
+
+
 def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
     """Run every cell in a fresh kernel, printing progress; raise on the first failing cell."""
     notebook = nbformat.read(notebook_path, as_version=4)
@@ -70,11 +81,10 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
         print(f"{indent} ({time.perf_counter() - started[cell_index]:.1f} s)", flush=True)
 
     with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
+        transport, address = kernel_transport(scratch)
         client = ReportClient(
             notebook,
-            # Local IPC sockets rather than TCP: nothing listens on the network, and the kernel
-            # has no warning about unencrypted TCP to print.
-            km=KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(scratch, "kernel")),
+            km=AsyncKernelManager(kernel_name="python3", transport=transport, ip=address),
             timeout=timeout,
             record_timing=False,
             resources={"metadata": {"path": str(notebook_path.parent)}},
@@ -82,11 +92,14 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
             on_cell_executed=on_executed,
         )
         # The kernel sends everything it prints to the notebook, and echoes what libraries write
-        # to its file descriptors: that echo goes to a log, shown only if the kernel dies.
+        # to its file descriptors: that echo goes to a log, shown only if the kernel dies. nbclient
+        # leaves running a kernel whose manager it was given, unless told to clean up (`cleanup_kc`).
         log_path = Path(scratch) / "kernel.log"
         with log_path.open("w") as log:
             try:
-                client.execute(env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT)
+                client.execute(
+                    cleanup_kc=True, env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT
+                )
             except DeadKernelError as error:
                 raise DeadKernelError(f"{error}\nThe kernel's last output:\n{log_path.read_text()[-3000:]}") from None
     return notebook
