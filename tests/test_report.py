@@ -25,6 +25,7 @@ from mnist_cnn.report import NOTEBOOKS, table_of_contents
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PATH = NOTEBOOKS[0]
 NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
+CODE_CELL_IDS = [cell.id for cell in NOTEBOOK.cells if cell.cell_type == "code"]
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
 FIGURES = [
     "first-image",
@@ -38,24 +39,28 @@ FIGURES = [
 ]
 
 
+def report_command(output_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "mnist_cnn",
+        "report",
+        "--notebook",
+        str(NOTEBOOK_PATH),
+        "--output-dir",
+        str(output_dir),
+    ]
+
+
+def cell_name(cell_id: str) -> str:
+    """How the report names a code cell: "cell 14/24 (training)"."""
+    return f"cell {CODE_CELL_IDS.index(cell_id) + 1}/{len(CODE_CELL_IDS)} ({cell_id})"
+
+
 def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess:
     environment = os.environ | SHORT | settings
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mnist_cnn",
-            "report",
-            "--notebook",
-            str(NOTEBOOK_PATH),
-            "--output-dir",
-            str(output_dir),
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+        report_command(output_dir), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
     )
 
 
@@ -171,10 +176,21 @@ def test_same_seed_gives_identical_metrics(runs):
 
 def test_failing_run_leaves_the_earlier_report(runs):
     folder = runs[0][0]
-    report = folder / "reports" / "mnist_cnn.html"
-    before = report.read_bytes()
+    earlier = [
+        folder / "reports" / "mnist_cnn.html",
+        folder / "reports" / "metrics.json",
+        folder / "models" / "mnist_cnn.keras",
+    ]
+    before = [path.read_bytes() for path in earlier]
     # An accuracy no model reaches makes the notebook's check cell fail after training.
     result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1.01")
-    assert result.returncode != 0
-    assert "A cell failed" in result.stderr and "AssertionError" in result.stderr
-    assert report.read_bytes() == before
+    assert result.returncode == 1
+    saved = folder / "reports" / "mnist_cnn.failed.ipynb"
+    error, where = result.stderr.splitlines()
+    assert error.startswith(f"{cell_name('accuracy-check')} failed: AssertionError: {{'loss': ")
+    assert where == f"The earlier report is unchanged; the run up to {cell_name('accuracy-check')} is saved in {saved}"
+    assert [path.read_bytes() for path in earlier] == before
+    failed = nbformat.read(saved, as_version=4)
+    assert "AssertionError" in failed.cells[0].source and failed.cells[-1].id == "accuracy-check"
+    assert failed.cells[-1].outputs[-1].ename == "AssertionError"
+    assert (folder / "reports" / "mnist_cnn.failed.html").exists()

@@ -4,9 +4,13 @@
 
 writes, for each notebook, DIR/reports/<notebook>.html (every figure embedded) and
 DIR/reports/figures/<notebook>/*.png. The notebooks' own artifacts (models, metrics, history)
-land under DIR too. If any cell fails, nothing is written over that notebook's earlier report
-and the command exits non-zero. `--save-notebook` also stores each run's outputs in its
-notebook, the reference nbval uses.
+land under DIR too. `--save-notebook` also stores each run's outputs in its notebook, the
+reference nbval uses.
+
+If a cell fails, nothing is written over that notebook's earlier report: the run so far goes to
+DIR/reports/<notebook>.failed.ipynb (and .failed.html), under a note saying where and why it
+stopped, the terminal shows one line for the error, and the command exits with status 1.
+The next successful run removes the .failed files.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import quote
 
 import nbformat
@@ -31,18 +37,87 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
 from mnist_cnn.atomic import write_atomically, write_text
-from mnist_cnn.settings import kernel_environment
+from mnist_cnn.settings import SettingError, kernel_environment
 
 NOTEBOOKS = (Path("notebooks/mnist_cnn.ipynb"), Path("notebooks/improving_the_cnn.ipynb"))
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
 SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
+KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+@dataclass(frozen=True)
+class CellPosition:
+    """Where a code cell is: `index` among all the notebook's cells, `number` (from 1) of its `count` code cells."""
+
+    index: int
+    number: int
+    count: int
+    id: str
+
+    def __str__(self) -> str:
+        return f"cell {self.number}/{self.count} ({self.id})"
+
+
+class RunStopped(Exception):
+    """A run that ended early: at `cell`, which failed with `error` (one line).
+
+    `notebook` holds the outputs up to that cell; `kernel_output`, the end of the kernel's log if it died.
+    """
+
+    def __init__(
+        self,
+        notebook: nbformat.NotebookNode,
+        cell: CellPosition | None,
+        error: str,
+        kernel_output: str = "",
+    ):
+        self.notebook = notebook
+        self.cell = cell
+        self.error = error
+        self.kernel_output = kernel_output
+        super().__init__(self.summary)
+
+    @property
+    def summary(self) -> str:
+        """One line: where the run stopped, and why."""
+        return f"{self.cell} failed: {self.error}"
+
+
 class ReportClient(NotebookClient):
-    """A notebook client that prints, as they come, the stdout lines of cells tagged `progress`."""
+    """A notebook client that prints a line per cell, and the stdout lines of cells tagged `progress` as they come."""
+
+    def __init__(self, nb: nbformat.NotebookNode, **kwargs):
+        super().__init__(nb, on_cell_execute=self.cell_started, on_cell_executed=self.cell_executed, **kwargs)
+        code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        self.positions = {
+            index: CellPosition(index, number, len(code_cells), nb.cells[index].get("id", ""))
+            for number, index in enumerate(code_cells, start=1)
+        }
+        self.cell: CellPosition | None = None  # the cell running, or the last one that ran
+        self.started = 0.0
+        self.line_open = False  # whether the running cell's line waits for its time
+
+    def cell_started(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
+        self.cell, self.started = self.positions[cell_index], time.perf_counter()
+        print(f"[{self.cell.number:2d}/{self.cell.count}] {self.cell.id}", end="", flush=True)
+        self.line_open = PROGRESS_TAG not in cell.metadata.get("tags", [])
+        if not self.line_open:
+            print(flush=True)  # its own lines follow, indented
+
+    def cell_executed(self, cell: nbformat.NotebookNode, cell_index: int, execute_reply: dict) -> None:
+        indent = "" if self.line_open else "      "
+        print(f"{indent} ({time.perf_counter() - self.started:.1f} s)", flush=True)
+        self.line_open = False
+
+    def end_line(self) -> None:
+        """End the line of a cell cut short by an error."""
+        if self.line_open:
+            print(flush=True)
+            self.line_open = False
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg["content"]
@@ -64,22 +139,23 @@ def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) ->
     return "ipc", os.path.join(folder, "kernel")
 
 
+def error_line(ename: str, evalue: str) -> str:
+    """A cell's error in one line: its type and the first line of its message, or a SettingError's message alone."""
+    lines = evalue.strip().splitlines()
+    message = lines[0] + (" …" if len(lines) > 1 else "") if lines else ""
+    if ename == SettingError.__name__ and message:
+        return message
+    return f"{ename}: {message}" if message else ename
+
+
+def for_terminal(text: str, stream: TextIO) -> str:
+    """`text` for `stream`: with its colours for a terminal, without ANSI escape codes for a file or a pipe."""
+    return text if stream.isatty() else ANSI_ESCAPE.sub("", text)
+
+
 def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel, printing progress; raise on the first failing cell."""
+    """Run every cell in a fresh kernel, printing progress; raise RunStopped at the first failing cell."""
     notebook = nbformat.read(notebook_path, as_version=4)
-    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    started = {}
-
-    def on_start(cell, cell_index):
-        started[cell_index] = time.perf_counter()
-        print(f"[{code_cells.index(cell) + 1:2d}/{len(code_cells)}] {cell.get('id', '')}", end="", flush=True)
-        if PROGRESS_TAG in cell.metadata.get("tags", []):
-            print(flush=True)  # its own lines follow, indented
-
-    def on_executed(cell, cell_index, execute_reply):
-        indent = "      " if PROGRESS_TAG in cell.metadata.get("tags", []) else ""
-        print(f"{indent} ({time.perf_counter() - started[cell_index]:.1f} s)", flush=True)
-
     with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
         transport, address = kernel_transport(scratch)
         client = ReportClient(
@@ -88,8 +164,6 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
             timeout=timeout,
             record_timing=False,
             resources={"metadata": {"path": str(notebook_path.parent)}},
-            on_cell_execute=on_start,
-            on_cell_executed=on_executed,
         )
         # The kernel sends everything it prints to the notebook, and echoes what libraries write
         # to its file descriptors: that echo goes to a log, shown only if the kernel dies. nbclient
@@ -100,9 +174,22 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
                 client.execute(
                     cleanup_kc=True, env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT
                 )
-            except DeadKernelError as error:
-                raise DeadKernelError(f"{error}\nThe kernel's last output:\n{log_path.read_text()[-3000:]}") from None
+            except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+                client.end_line()
+                raise cell_failure(notebook, client.cell, error, timeout, log_path) from None
     return notebook
+
+
+def cell_failure(
+    notebook: nbformat.NotebookNode, cell: CellPosition | None, error: Exception, timeout: int, log_path: Path
+) -> RunStopped:
+    """The RunStopped for a cell that raised, that ran past `timeout`, or whose kernel died (its log at `log_path`)."""
+    if isinstance(error, CellExecutionError):
+        return RunStopped(notebook, cell, error_line(error.ename, error.evalue))
+    if isinstance(error, CellTimeoutError):
+        return RunStopped(notebook, cell, f"still running after {timeout} s (--timeout)")
+    last_output = log_path.read_text()[-KERNEL_OUTPUT_CHARACTERS:]
+    return RunStopped(notebook, cell, "the kernel died", kernel_output=last_output)
 
 
 def lead_with_summary(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -135,11 +222,16 @@ def heading_anchor(title: str) -> str:
     return quote(title.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
-def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
-    """Write the notebook as HTML, summary first, and each figure as `figures/<name>/<cell id>[-n].png`."""
+def html_page(notebook: nbformat.NotebookNode) -> str:
+    """The notebook as one self-contained HTML page; the code of the cell tagged `summary` hidden."""
     exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
     exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}), enabled=True)
-    html, _ = exporter.from_notebook_node(lead_with_summary(notebook))
+    html, _ = exporter.from_notebook_node(notebook)
+    return html
+
+
+def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
+    """Write the notebook as HTML, summary first, and each figure as `figures/<name>/<cell id>[-n].png`."""
     for cell in notebook.cells:
         images = [
             output["data"]["image/png"] for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
@@ -150,7 +242,38 @@ def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) 
                 reports_dir / "figures" / name / f"{cell['id']}{suffix}.png",
                 lambda temporary, image=image: temporary.write_bytes(base64.b64decode(image)),
             )
-    return write_text(reports_dir / f"{name}.html", html)
+    return write_text(reports_dir / f"{name}.html", html_page(lead_with_summary(notebook)))
+
+
+def failed_run_paths(reports_dir: Path, name: str) -> tuple[Path, Path]:
+    """Where a stopped run of notebook `name` is kept: `<name>.failed.ipynb` and `<name>.failed.html`."""
+    return reports_dir / f"{name}.failed.ipynb", reports_dir / f"{name}.failed.html"
+
+
+def failed_notebook(stopped: RunStopped) -> nbformat.NotebookNode:
+    """The notebook up to and including the cell where the run stopped, under a note saying where and why."""
+    notebook = copy.deepcopy(stopped.notebook)
+    note = [
+        "**This run stopped before its end:**",
+        "",
+        "```text",
+        ANSI_ESCAPE.sub("", stopped.summary),
+        "```",
+        "",
+        "The cells after that one did not run; it is the last on this page, with its error if it raised one.",
+    ]
+    if stopped.kernel_output:
+        note += ["", "The kernel's last output:", "", "```text", ANSI_ESCAPE.sub("", stopped.kernel_output), "```"]
+    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(note)), *notebook.cells[: stopped.cell.index + 1]]
+    return notebook
+
+
+def write_failed_run(stopped: RunStopped, reports_dir: Path, name: str) -> Path:
+    """Write the stopped run as a notebook and its HTML page beside the reports; return the notebook's path."""
+    notebook = failed_notebook(stopped)
+    notebook_path, html_path = failed_run_paths(reports_dir, name)
+    write_text(html_path, html_page(notebook))
+    return write_text(notebook_path, nbformat.writes(notebook) + "\n")
 
 
 def main(arguments: list[str] | None = None) -> int:
@@ -170,15 +293,22 @@ def main(arguments: list[str] | None = None) -> int:
         if not path.is_file():
             parser.error(f"no notebook at {path}")
 
+    reports_dir = options.output_dir / "reports"
     for path in notebooks:
+        has_report = (reports_dir / f"{path.stem}.html").exists()
+        earlier = "the earlier report is unchanged" if has_report else "no report was written"
         print(f"Running {path} (MNIST_CNN_* settings from the environment apply)", flush=True)
         started = time.perf_counter()
         try:
             notebook = execute_notebook(path, options.output_dir, options.timeout)
-        except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-            print(f"A cell failed; the earlier report, if any, is left as it was.\n{error}", file=sys.stderr)
+            report = write_report(notebook, reports_dir, path.stem)
+        except RunStopped as stopped:
+            saved = write_failed_run(stopped, reports_dir, path.stem)
+            message = f"{stopped.summary}\n{earlier.capitalize()}; the run up to {stopped.cell} is saved in {saved}"
+            print(for_terminal(message, sys.stderr), file=sys.stderr, flush=True)
             return 1
-        report = write_report(notebook, options.output_dir / "reports", path.stem)
+        for stale in failed_run_paths(reports_dir, path.stem):
+            stale.unlink(missing_ok=True)
         print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
         if options.save_notebook:
             write_text(path, nbformat.writes(notebook) + "\n")
