@@ -2,7 +2,7 @@
 
 The notebook runs twice with one seed: its HTML, figures and artifacts appear, the saved model
 reproduces the recorded test accuracy, and the two runs' metrics agree in everything but time.
-A failing run then leaves the earlier report as it was.
+A failing run then leaves the earlier report as it was, and so does a run interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
+import psutil
 import pytest
 
 from mnist_cnn import artifacts
@@ -194,3 +196,40 @@ def test_failing_run_leaves_the_earlier_report(runs):
     assert "AssertionError" in failed.cells[0].source and failed.cells[-1].id == "accuracy-check"
     assert failed.cells[-1].outputs[-1].ename == "AssertionError"
     assert (folder / "reports" / "mnist_cnn.failed.html").exists()
+
+
+def test_interrupting_a_run_keeps_the_earlier_report(mnist_path, tmp_path):
+    earlier = tmp_path / "reports" / "mnist_cnn.html"
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"<html>the earlier report</html>")
+    settings = {"MNIST_CNN_EPOCHS": "3", "MNIST_CNN_TRAIN_SAMPLES": "20000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
+    process = subprocess.Popen(
+        report_command(tmp_path),
+        cwd=ROOT,
+        env=os.environ | settings,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        for line in process.stdout:
+            if "training" in line:
+                break
+        assert "training" in line, process.stderr.read()
+        children = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGINT)  # as Ctrl-C in a terminal
+        _, stderr = process.communicate(timeout=120)  # only if it hangs
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    saved = tmp_path / "reports" / "mnist_cnn.failed.ipynb"
+    assert process.returncode == 130
+    assert stderr.splitlines() == [
+        f"interrupted during {cell_name('training')}; the earlier report is unchanged; partial run saved to {saved}"
+    ]
+    assert earlier.read_bytes() == b"<html>the earlier report</html>"
+    failed = nbformat.read(saved, as_version=4)
+    assert "interrupted during" in failed.cells[0].source and failed.cells[-1].id == "training"
+    assert children and not any(child.is_running() for child in children)  # the kernel is gone

@@ -1,12 +1,13 @@
-"""How the report runs its kernel, and ends a run that fails or is stopped, shown on notebooks of a few quick cells.
+"""How the report ends a run that fails or is stopped, shown on notebooks of a few quick cells.
 
-Each test that runs a notebook starts a real kernel (a second or two).
+Each test runs a real kernel (a second or two): the failing cell, the saved run, the terminal's lines.
 """
 
 from __future__ import annotations
 
 import functools
 import io
+import signal
 from pathlib import Path
 
 import nbformat
@@ -112,6 +113,37 @@ def test_over_tcp_the_kernels_warning_stays_in_its_log(tmp_path, capfd, monkeypa
     assert "encryption" not in out + err
     note = nbformat.read(tmp_path / "out" / "reports" / "tiny.failed.ipynb", as_version=4).cells[0].source
     assert "The kernel's last output" in note and "Kernel is running over TCP without encryption" in note
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_stops_the_run_and_leaves_the_handlers_as_they_were(tmp_path, capsys, stop_signal):
+    # The kernel is this process's child: its cell signals the report, as Ctrl-C or `kill` would.
+    cells = {
+        "first": "print('first')",
+        "stop": f"import os, time\n\nos.kill(os.getppid(), {int(stop_signal)})\ntime.sleep(60)",
+        "never": "print('never')",
+    }
+    notebook = write_notebook(tmp_path, cells)
+
+    def unexpected(number, frame):
+        raise AssertionError(f"the report let signal {number} through")
+
+    previous = signal.signal(stop_signal, unexpected)
+    try:
+        status = run(notebook, tmp_path / "out")
+        assert signal.getsignal(stop_signal) is unexpected
+    finally:
+        signal.signal(stop_signal, previous)
+
+    assert status == 128 + stop_signal
+    saved = tmp_path / "out" / "reports" / "tiny.failed.ipynb"
+    verb = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}[stop_signal]
+    assert capsys.readouterr().err.splitlines() == [
+        f"{verb} during cell 2/3 (stop); no report was written; partial run saved to {saved}"
+    ]
+    failed = nbformat.read(saved, as_version=4)
+    assert [cell.get("id") for cell in failed.cells[2:]] == ["first", "stop"]
+    assert running_kernels() == []
 
 
 def test_the_kernel_uses_ipc_sockets_on_posix_and_loopback_tcp_on_windows(tmp_path):

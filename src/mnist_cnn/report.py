@@ -7,23 +7,28 @@ DIR/reports/figures/<notebook>/*.png. The notebooks' own artifacts (models, metr
 land under DIR too. `--save-notebook` also stores each run's outputs in its notebook, the
 reference nbval uses.
 
-If a cell fails, nothing is written over that notebook's earlier report: the run so far goes to
-DIR/reports/<notebook>.failed.ipynb (and .failed.html), under a note saying where and why it
-stopped, the terminal shows one line for the error, and the command exits with status 1.
+If a cell fails, or SIGINT (Ctrl-C) or SIGTERM stops the run, nothing is written over that
+notebook's earlier report: the run so far goes to DIR/reports/<notebook>.failed.ipynb (and
+.failed.html), under a note saying where and why it stopped, the terminal shows one line for
+the error, and the command exits with status 1 (128 plus the signal's number if stopped by one).
 The next successful run removes the .failed files.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+import contextlib
 import copy
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -43,6 +48,7 @@ NOTEBOOKS = (Path("notebooks/mnist_cnn.ipynb"), Path("notebooks/improving_the_cn
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
 SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
+STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}  # what stops a run, and how to say so
 KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
@@ -63,7 +69,7 @@ class CellPosition:
 
 
 class RunStopped(Exception):
-    """A run that ended early: at `cell`, which failed with `error` (one line).
+    """A run that ended early: at `cell`, which failed with `error` (one line), or when `stop_signal` came.
 
     `notebook` holds the outputs up to that cell; `kernel_output`, the end of the kernel's log if it died.
     """
@@ -72,23 +78,36 @@ class RunStopped(Exception):
         self,
         notebook: nbformat.NotebookNode,
         cell: CellPosition | None,
-        error: str,
+        error: str = "",
+        stop_signal: signal.Signals | None = None,
         kernel_output: str = "",
     ):
         self.notebook = notebook
         self.cell = cell
         self.error = error
+        self.stop_signal = stop_signal
         self.kernel_output = kernel_output
         super().__init__(self.summary)
 
     @property
     def summary(self) -> str:
         """One line: where the run stopped, and why."""
-        return f"{self.cell} failed: {self.error}"
+        where = str(self.cell) if self.cell is not None else "the kernel's start"
+        if self.stop_signal is not None:
+            return f"{STOP_SIGNALS[self.stop_signal]} during {where}"
+        return f"{where} failed: {self.error}"
+
+    @property
+    def exit_status(self) -> int:
+        """1 for a failed cell; for a signal, 128 plus its number, as a shell reports a process it stopped."""
+        return 1 if self.stop_signal is None else 128 + self.stop_signal
 
 
 class ReportClient(NotebookClient):
-    """A notebook client that prints a line per cell, and the stdout lines of cells tagged `progress` as they come."""
+    """A notebook client that prints a line per cell, and the stdout lines of cells tagged `progress` as they come.
+
+    SIGINT or SIGTERM kills its kernel, which ends the run at the running cell (nbclient notices within a second).
+    """
 
     def __init__(self, nb: nbformat.NotebookNode, **kwargs):
         super().__init__(nb, on_cell_execute=self.cell_started, on_cell_executed=self.cell_executed, **kwargs)
@@ -100,6 +119,8 @@ class ReportClient(NotebookClient):
         self.cell: CellPosition | None = None  # the cell running, or the last one that ran
         self.started = 0.0
         self.line_open = False  # whether the running cell's line waits for its time
+        self.stop_signal: signal.Signals | None = None
+        self.killing: asyncio.Future | None = None  # kept, so that the task is not collected before it runs
 
     def cell_started(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
         self.cell, self.started = self.positions[cell_index], time.perf_counter()
@@ -114,7 +135,7 @@ class ReportClient(NotebookClient):
         self.line_open = False
 
     def end_line(self) -> None:
-        """End the line of a cell cut short by an error."""
+        """End the line of a cell cut short by an error or a signal."""
         if self.line_open:
             print(flush=True)
             self.line_open = False
@@ -127,6 +148,27 @@ class ReportClient(NotebookClient):
                     print(f"      {line}", flush=True)
         return super().output(outs, msg, display_id, cell_index)
 
+    async def async_start_new_kernel(self, **kwargs):
+        # nbclient has just set its own handlers for these signals, which shut the kernel down under the
+        # running cell: the run then ends in `assert self.kc is not None`. Replace them with `stop`.
+        loop = asyncio.get_running_loop()
+        for number in STOP_SIGNALS:
+            with contextlib.suppress(RuntimeError):  # not the main thread, or Windows: nbclient's failed too
+                loop.add_signal_handler(number, self.stop, number)
+        await super().async_start_new_kernel(**kwargs)
+        if self.stop_signal is not None:  # it came while the kernel started
+            await self.kill_kernel()
+
+    def stop(self, number: int) -> None:
+        """Stop the run on SIGINT or SIGTERM: kill the kernel."""
+        self.stop_signal = signal.Signals(number)
+        self.killing = asyncio.ensure_future(self.kill_kernel())
+
+    async def kill_kernel(self) -> None:
+        """Kill the kernel's processes, if they have started and not yet been shut down."""
+        if self.km is not None and self.km.provisioner is not None:
+            await self.km.provisioner.kill()
+
 
 def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) -> tuple[str, str]:
     """The transport and address of the kernel's sockets: local IPC sockets in `folder`, or TCP on Windows.
@@ -137,6 +179,18 @@ def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) ->
     if platform == "win32":
         return "tcp", "127.0.0.1"
     return "ipc", os.path.join(folder, "kernel")
+
+
+@contextlib.contextmanager
+def signal_handlers_restored(numbers: Iterable[int]) -> Iterator[None]:
+    """Put back, on leaving, the handlers these signals had on entering (nbclient leaves Python's defaults)."""
+    handlers = {number: signal.getsignal(number) for number in numbers}
+    try:
+        yield
+    finally:
+        for number, handler in handlers.items():
+            if handler is not None and signal.getsignal(number) is not handler:
+                signal.signal(number, handler)
 
 
 def error_line(ename: str, evalue: str) -> str:
@@ -154,9 +208,15 @@ def for_terminal(text: str, stream: TextIO) -> str:
 
 
 def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel, printing progress; raise RunStopped at the first failing cell."""
+    """Run every cell in a fresh kernel, printing progress; raise RunStopped at a failing cell, SIGINT or SIGTERM.
+
+    The kernel is shut down in every case, and the signals' handlers are left as they were.
+    """
     notebook = nbformat.read(notebook_path, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch,
+        signal_handlers_restored(STOP_SIGNALS),
+    ):
         transport, address = kernel_transport(scratch)
         client = ReportClient(
             notebook,
@@ -175,8 +235,15 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
                     cleanup_kc=True, env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT
                 )
             except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
+                if client.stop_signal is None:
+                    client.end_line()
+                    raise cell_failure(notebook, client.cell, error, timeout, log_path) from None
+            except RuntimeError:  # as when the kernel is killed while it starts
+                if client.stop_signal is None:
+                    raise
+            if client.stop_signal is not None:  # the kernel was killed, whatever that raised, if anything
                 client.end_line()
-                raise cell_failure(notebook, client.cell, error, timeout, log_path) from None
+                raise RunStopped(notebook, client.cell, stop_signal=client.stop_signal)
     return notebook
 
 
@@ -264,7 +331,8 @@ def failed_notebook(stopped: RunStopped) -> nbformat.NotebookNode:
     ]
     if stopped.kernel_output:
         note += ["", "The kernel's last output:", "", "```text", ANSI_ESCAPE.sub("", stopped.kernel_output), "```"]
-    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(note)), *notebook.cells[: stopped.cell.index + 1]]
+    end = stopped.cell.index + 1 if stopped.cell is not None else 0
+    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(note)), *notebook.cells[:end]]
     return notebook
 
 
@@ -304,9 +372,15 @@ def main(arguments: list[str] | None = None) -> int:
             report = write_report(notebook, reports_dir, path.stem)
         except RunStopped as stopped:
             saved = write_failed_run(stopped, reports_dir, path.stem)
-            message = f"{stopped.summary}\n{earlier.capitalize()}; the run up to {stopped.cell} is saved in {saved}"
+            if stopped.stop_signal is not None:
+                message = f"{stopped.summary}; {earlier}; partial run saved to {saved}"
+            else:
+                message = f"{stopped.summary}\n{earlier.capitalize()}; the run up to {stopped.cell} is saved in {saved}"
             print(for_terminal(message, sys.stderr), file=sys.stderr, flush=True)
-            return 1
+            return stopped.exit_status
+        except KeyboardInterrupt:  # just before or after the kernel's run, where SIGINT raises as usual
+            print(f"interrupted; {earlier}", file=sys.stderr, flush=True)
+            return 128 + signal.SIGINT
         for stale in failed_run_paths(reports_dir, path.stem):
             stale.unlink(missing_ok=True)
         print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
