@@ -2,7 +2,7 @@
 
 The notebook runs twice with one seed: its HTML, figures and artifacts appear, the saved model
 reproduces the recorded test accuracy, and the two runs' metrics agree in everything but time.
-A failing run then leaves the earlier report as it was.
+A failing run then leaves the earlier report as it was, and so does a run interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
+import psutil
 import pytest
 
 from mnist_cnn import artifacts
@@ -25,6 +27,7 @@ from mnist_cnn.report import NOTEBOOKS, table_of_contents
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PATH = NOTEBOOKS[0]
 NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
+CODE_CELL_IDS = [cell.id for cell in NOTEBOOK.cells if cell.cell_type == "code"]
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
 FIGURES = [
     "first-image",
@@ -38,24 +41,28 @@ FIGURES = [
 ]
 
 
+def report_command(output_dir: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "mnist_cnn",
+        "report",
+        "--notebook",
+        str(NOTEBOOK_PATH),
+        "--output-dir",
+        str(output_dir),
+    ]
+
+
+def cell_name(cell_id: str) -> str:
+    """How the report names a code cell: "cell 14/24 (training)"."""
+    return f"cell {CODE_CELL_IDS.index(cell_id) + 1}/{len(CODE_CELL_IDS)} ({cell_id})"
+
+
 def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess:
     environment = os.environ | SHORT | settings
     return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mnist_cnn",
-            "report",
-            "--notebook",
-            str(NOTEBOOK_PATH),
-            "--output-dir",
-            str(output_dir),
-        ],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
+        report_command(output_dir), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
     )
 
 
@@ -171,10 +178,58 @@ def test_same_seed_gives_identical_metrics(runs):
 
 def test_failing_run_leaves_the_earlier_report(runs):
     folder = runs[0][0]
-    report = folder / "reports" / "mnist_cnn.html"
-    before = report.read_bytes()
+    earlier = [
+        folder / "reports" / "mnist_cnn.html",
+        folder / "reports" / "metrics.json",
+        folder / "models" / "mnist_cnn.keras",
+    ]
+    before = [path.read_bytes() for path in earlier]
     # An accuracy no model reaches makes the notebook's check cell fail after training.
     result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1.01")
-    assert result.returncode != 0
-    assert "A cell failed" in result.stderr and "AssertionError" in result.stderr
-    assert report.read_bytes() == before
+    assert result.returncode == 1
+    saved = folder / "reports" / "mnist_cnn.failed.ipynb"
+    error, where = result.stderr.splitlines()
+    assert error.startswith(f"{cell_name('accuracy-check')} failed: AssertionError: {{'loss': ")
+    assert where == f"The earlier report is unchanged; the run up to {cell_name('accuracy-check')} is saved in {saved}"
+    assert [path.read_bytes() for path in earlier] == before
+    failed = nbformat.read(saved, as_version=4)
+    assert "AssertionError" in failed.cells[0].source and failed.cells[-1].id == "accuracy-check"
+    assert failed.cells[-1].outputs[-1].ename == "AssertionError"
+    assert (folder / "reports" / "mnist_cnn.failed.html").exists()
+
+
+def test_interrupting_a_run_keeps_the_earlier_report(mnist_path, tmp_path):
+    earlier = tmp_path / "reports" / "mnist_cnn.html"
+    earlier.parent.mkdir()
+    earlier.write_bytes(b"<html>the earlier report</html>")
+    settings = {"MNIST_CNN_EPOCHS": "3", "MNIST_CNN_TRAIN_SAMPLES": "20000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
+    process = subprocess.Popen(
+        report_command(tmp_path),
+        cwd=ROOT,
+        env=os.environ | settings,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = ""
+        for line in process.stdout:
+            if "training" in line:
+                break
+        assert "training" in line, process.stderr.read()
+        children = psutil.Process(process.pid).children(recursive=True)
+        process.send_signal(signal.SIGINT)  # as Ctrl-C in a terminal
+        _, stderr = process.communicate(timeout=120)  # only if it hangs
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    saved = tmp_path / "reports" / "mnist_cnn.failed.ipynb"
+    assert process.returncode == 130
+    assert stderr.splitlines() == [
+        f"interrupted during {cell_name('training')}; the earlier report is unchanged; partial run saved to {saved}"
+    ]
+    assert earlier.read_bytes() == b"<html>the earlier report</html>"
+    failed = nbformat.read(saved, as_version=4)
+    assert "interrupted during" in failed.cells[0].source and failed.cells[-1].id == "training"
+    assert children and not any(child.is_running() for child in children)  # the kernel is gone
