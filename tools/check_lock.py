@@ -3,10 +3,10 @@
     python tools/check_lock.py [LOCK ...]        (make check-lock; needs the package registry)
 
 For each target (Linux x86_64, macOS arm64, Windows amd64, each with the lowest Python we claim,
-3.12 and 3.13; Linux alone for the GPU lock) it runs `uv pip install --dry-run` with that platform and Python version, so the
-lock's environment markers are evaluated for the target rather than for this machine, and
-prints a table: target, then how many packages would install and which TensorFlow, or the
-resolver's reason why not. It exits 1 if any target fails.
+3.12 and 3.13; Linux alone for the GPU lock) it runs `uv pip install --dry-run` with that
+platform and Python version, so the lock's environment markers are evaluated for the target
+rather than for this machine, and prints a table: target, then how many packages would install
+and which TensorFlow, or the resolver's reason why not. It exits 1 if any target fails.
 """
 
 from __future__ import annotations
