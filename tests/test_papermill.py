@@ -1,0 +1,32 @@
+"""papermill runs the first notebook with its own parameters, injected after the `parameters` cell."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_papermill_parameters_take_effect(mnist_path, tmp_path):
+    output = tmp_path / "executed.ipynb"
+    command = [sys.executable, "-m", "papermill", "notebooks/mnist_cnn.ipynb", str(output), "--cwd", "notebooks"]
+    command += ["-p", "EPOCHS", "1", "-p", "TRAIN_SAMPLES", "3000", "-p", "MIN_TEST_ACCURACY", "0.8"]
+    command += ["-p", "OUTPUT_DIR", str(tmp_path)]
+    finished = subprocess.run(command, cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=900)
+    assert finished.returncode == 0, finished.stderr[-3000:]
+
+    notebook = nbformat.read(output, as_version=4)
+    tags = [cell.metadata.get("tags", []) for cell in notebook.cells]
+    injected = tags.index(["injected-parameters"])
+    assert tags[injected - 1] == ["parameters"]  # right after the notebook's own
+    assert "EPOCHS = 1" in notebook.cells[injected].source
+    training = next(cell for cell in notebook.cells if cell.get("id") == "training")
+    assert "Trained 1 epochs" in "".join(output.get("text", "") for output in training.outputs)
+    metrics = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert (metrics["parameters"]["epochs"], metrics["parameters"]["train_samples"]) == (1, 3000)
