@@ -46,7 +46,7 @@ class Recipe:
         return dataclasses.replace(self, **changes)
 
 
-# The recipe the second notebook ends with (README, "A better CNN").
+# The recipe the second notebook ends with (docs/improving.md).
 FINAL_RECIPE = Recipe(augmentation=True, dropout=True, schedule=True, weight_averaging=True, epochs=10)
 
 

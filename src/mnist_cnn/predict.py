@@ -4,8 +4,8 @@ Each image is prepared the way MNIST's digits were: grayscale, light ink on a da
 background, the digit scaled to fit a 20x20 box and placed in a 28x28 frame with its centre
 of mass in the middle. The network runs in LiteRT from `models/mnist_cnn.tflite`, which is
 exported beside the Keras model whenever it is saved: this module imports no TensorFlow, so
-classifying a digit takes a fraction of a second, process start included (README, "Classify
-your own digits"). An in-memory Keras model works too.
+classifying a digit takes a fraction of a second, process start included (docs/predict.md).
+An in-memory Keras model works too.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def load_network(model: str | os.PathLike | object) -> Network:
     try:
         # LiteRT's own kernels, without the XNNPACK delegate it adds by default: that delegate
         # announces itself on stderr ("INFO: Created TensorFlow Lite XNNPACK delegate") and saved
-        # only 0.2 s on 1,000 images (README, "Classify your own digits").
+        # only 0.2 s on 1,000 images (docs/predict.md).
         interpreter = Interpreter(
             model_path=str(path), experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
         )
