@@ -27,7 +27,7 @@ from mnist_cnn import backend
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.data import array_sha256
 from mnist_cnn.execution import ExecutionPlan
-from mnist_cnn.settings import exported_path
+from mnist_cnn.settings import exported_path, no_model
 
 # The libraries a result depends on, by the name they are known by and the module they import as,
 # after the backend's own (versions come from the modules: TensorFlow is installed as tensorflow
@@ -88,9 +88,7 @@ def load_model(path: str | os.PathLike) -> keras.Model:
     """Load a saved model with Keras's safe mode, as plain `keras.saving.load_model` does."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(
-            f"No trained model at {path}: run `make report` (or the notebook) to train and save it."
-        )
+        raise FileNotFoundError(no_model(path))
     return keras.saving.load_model(path, safe_mode=True)
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import IMAGE_SHAPE, preprocess_images
-from mnist_cnn.settings import EXPORTED_SUFFIX, MODEL_PATH, exported_path
+from mnist_cnn.settings import EXPORTED_SUFFIX, MODEL_PATH, exported_path, no_model
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame.
 MIN_CONTRAST = 40  # below this difference between ink and background, the image is blank
@@ -171,7 +171,7 @@ def load_network(model: str | os.PathLike | object) -> Network:
     if path.suffix != EXPORTED_SUFFIX:
         path = check_export(path)
     if not path.is_file():
-        raise PredictError(f"no exported model at {path}: run `make report` (or the notebook) to train and save one")
+        raise PredictError(no_model(path, "exported model"))
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
     try:
@@ -189,9 +189,7 @@ def load_network(model: str | os.PathLike | object) -> Network:
 def check_export(model_path: Path) -> Path:
     """The `.tflite` export of `model_path`, after checking it exists and is not older than the model."""
     if not model_path.is_file():
-        raise PredictError(
-            f"no trained model at {model_path}: run `make report` (or the notebook) to train and save it"
-        )
+        raise PredictError(no_model(model_path))
     exported = exported_path(model_path)
     rebuild = f"rebuild it with `python -m mnist_cnn export --model {model_path}`"
     if not exported.is_file():

@@ -75,6 +75,11 @@ def writable_folder(path: str | os.PathLike, name: str | None = None) -> Path:
     raise SettingError(f"{subject}: expected a folder that can be written, but {problem}.")
 
 
+def no_model(path: str | os.PathLike, what: str = "trained model") -> str:
+    """The sentence for a model that is not there yet, and how to make it."""
+    return f"no {what} at {path}: run `make report` (or the notebook) to train and save it"
+
+
 def exported_path(model_path: str | os.PathLike) -> Path:
     """Where the LiteRT export of a saved `.keras` model lives: beside it, as `.tflite`."""
     return Path(model_path).with_suffix(EXPORTED_SUFFIX)
