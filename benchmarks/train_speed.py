@@ -28,7 +28,7 @@ import sys
 import time
 import warnings
 
-import keras  # importing Keras does not start TensorFlow's runtime, so A keeps its defaults
+from mnist_cnn.backend import keras  # quietly; importing Keras does not start TensorFlow, so A keeps its defaults
 
 EPOCHS = 5  # the recipe's, for the accuracy study
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
