@@ -26,7 +26,7 @@ report-all: $(INSTALLED) ## both notebooks: adds reports/improving_the_cnn.html 
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK)
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
-	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK)
+	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) -m "not slow"
 
 test-all: $(INSTALLED) lint ## what CI runs: the quick suite, strict nbval of the second notebook, the JAX backend
 	$(BIN)/python -m pytest

@@ -9,10 +9,12 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_papermill_parameters_take_effect(mnist_path, tmp_path):
     output = tmp_path / "executed.ipynb"
     command = [sys.executable, "-m", "papermill", "notebooks/mnist_cnn.ipynb", str(output), "--cwd", "notebooks"]
