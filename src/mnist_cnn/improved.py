@@ -19,7 +19,7 @@ from mnist_cnn.backend import keras
 from mnist_cnn import backend, execution
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.model import INPUT_SHAPE
-from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, training_samples
+from mnist_cnn.training import BATCH_SIZE, EPOCHS, VALIDATION_SPLIT, training_samples
 
 layers = keras.layers
 
@@ -39,7 +39,7 @@ class Recipe:
     schedule: bool = False  # learning rate: linear warm-up, then cosine decay
     weight_averaging: bool = False  # end with an exponential moving average of the weights
     batch_norm: bool = False  # normalize each convolution's output over the batch
-    epochs: int = 5
+    epochs: int = EPOCHS
 
     def with_(self, **changes) -> Recipe:
         """A copy with some ideas changed: `recipe.with_(dropout=True)`."""
