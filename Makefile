@@ -19,10 +19,10 @@ CHECK_PYTHON := import sys; v = sys.version_info; print("Using %s (Python %d.%d.
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, model, metrics (about 1 min on 2 cores)
+report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, model, metrics (about 1 min: 64 s on a 2-core Xeon)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK)
 
-report-all: $(INSTALLED) ## both notebooks: adds reports/improving_the_cnn.html (about 8 min more on 2 cores)
+report-all: $(INSTALLED) ## both notebooks: adds reports/improving_the_cnn.html (11 min more on that Xeon)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK)
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
