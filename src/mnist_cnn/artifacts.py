@@ -47,38 +47,38 @@ def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
 
     The `.keras` file is the model; the `.tflite` file runs it for `python -m mnist_cnn predict`
     without TensorFlow. Written second, it is never older than the model it was made from.
-    Keras exports LiteRT from the TensorFlow backend: with another, the saved model is exported
-    by `python -m mnist_cnn export` in a TensorFlow process, or, without TensorFlow, not at all
-    (a line says so).
     """
     if Path(path).suffix != ".keras":
         raise ValueError(f"Expected a model path ending in .keras, found {path}.")
     saved = write_atomically(path, model.save)
-    if backend.name() == "tensorflow":
-        export_litert(model, saved)
-    elif importlib.util.find_spec("tensorflow") is None:
-        print(f"No LiteRT export of {saved}: it needs TensorFlow, which is not installed.", file=sys.stderr)
-    else:
-        command = [sys.executable, "-m", "mnist_cnn", "export", "--model", str(saved)]
-        subprocess.run(command, env=os.environ | {"KERAS_BACKEND": "tensorflow"}, check=True, capture_output=True)
+    export_litert(model, saved)
     return saved
 
 
-def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path:
-    """Write `model` as LiteRT (`.tflite`, float32) beside `model_path`, atomically.
+def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | None:
+    """Write `model`, saved at `model_path`, as LiteRT (`.tflite`, float32) beside it, atomically.
 
-    The conversion reports its steps at INFO level: in C++ (dropped like TensorFlow's start-up
-    notices) and in Python, where TensorFlow shows INFO records in Jupyter ("Assets written to
-    ..."); its logger is held at WARNING while converting, then set back.
+    Keras exports LiteRT from the TensorFlow backend: with another, the saved file is exported by
+    `python -m mnist_cnn export` in a TensorFlow process; without TensorFlow, not at all (a line
+    on stderr says so, and None is returned). The conversion reports its steps at INFO level: in
+    C++ (dropped like TensorFlow's start-up notices) and in Python, where TensorFlow shows INFO
+    records in Jupyter ("Assets written to ..."); its logger is held at WARNING meanwhile.
     """
+    exported = exported_path(model_path)
+    if backend.name() != "tensorflow":
+        if importlib.util.find_spec("tensorflow") is None:
+            print(f"No LiteRT export of {model_path}: it needs TensorFlow, which is not installed.", file=sys.stderr)
+            return None
+        command = [sys.executable, "-m", "mnist_cnn", "export", "--model", str(model_path)]
+        subprocess.run(command, env=os.environ | {"KERAS_BACKEND": "tensorflow"}, check=True, capture_output=True)
+        return exported
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
         with backend.notices_dropped():
             return write_atomically(
-                exported_path(model_path),
-                lambda temporary: model.export(str(temporary), format="litert", verbose=False),
+                exported, lambda temporary: model.export(str(temporary), format="litert", verbose=False)
             )
     finally:
         logger.setLevel(level)
