@@ -128,7 +128,7 @@ function render({ model, el }) {
     <div class="mnist-pad-drawing">
       <canvas class="mnist-pad-canvas" width="${SIZE}" height="${SIZE}"
         aria-label="Drawing pad: draw one digit"></canvas>
-      <button type="button" class="mnist-pad-clear">Clear</button>
+      <button type="button" class="jupyter-button mnist-pad-clear">Clear</button>
     </div>
     <div class="mnist-pad-reading">
       <div class="mnist-pad-digit"></div>
@@ -205,7 +205,7 @@ function render({ model, el }) {
         const row = document.createElement("div");
         row.className = "mnist-pad-bar" + (String(index) === model.get("digit") ? " mnist-pad-top" : "");
         row.innerHTML = `<span>${index}</span><span><i style="width: ${100 * probability}%"></i></span>
-          <span>${Math.round(100 * probability)} %</span>`;
+          <span>${Math.round(100 * probability)}%</span>`;
         return row;
       }),
     );
@@ -226,7 +226,7 @@ export default { render };
 
 CSS = """
 .mnist-pad {
-  display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start;
+  display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; padding: 4px 0;
   font-family: var(--jp-ui-font-family, sans-serif); color: var(--jp-ui-font-color1, #222);
 }
 .mnist-pad-drawing { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
@@ -276,7 +276,7 @@ class DrawingPad(anywidget.AnyWidget):
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return "DrawingPad: draw a digit here when the notebook runs in Jupyter (the HTML report cannot run it)"
+        return "DrawingPad: live while this notebook runs in Jupyter; a static page cannot run it"
 
     @traitlets.observe("image")
     def _read(self, change: dict) -> None:
