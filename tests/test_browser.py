@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -57,6 +58,7 @@ def lab(mnist_path, tmp_path_factory):
         pytest.skip("chromium is not installed: apt-get install -y chromium")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
     folder = tmp_path_factory.mktemp("lab")
+    (folder / "checkpoints" / Path(NOTEBOOK).parent).mkdir(parents=True)  # else they go to the system's temp folder
     for name, values in SETTINGS.items():
         path = folder / "settings" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -73,10 +75,14 @@ def lab(mnist_path, tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(folder / "runtime"),
         "JUPYTER_DATA_DIR": str(folder / "data"),  # the notebook-signing key and trust database
     }
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1"]
-    command += [f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}"]
-    command += [f"--ServerApp.root_dir={ROOT}", f"--LabApp.user_settings_dir={folder / 'settings'}"]
-    command += [f"--LabApp.workspaces_dir={folder / 'workspaces'}"]
+    command = [
+        *(sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1"),
+        *(f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}"),
+        f"--ServerApp.root_dir={ROOT}",
+        f"--LabApp.user_settings_dir={folder / 'settings'}",
+        f"--LabApp.workspaces_dir={folder / 'workspaces'}",
+        f"--FileCheckpoints.root_dir={folder / 'checkpoints'}",  # the checkpoint made on opening, out of the repository
+    ]
     log = (folder / "jupyterlab.log").open("w")
     server = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -136,11 +142,13 @@ def test_digits_drawn_with_the_mouse_are_read(lab, tmp_path):
         try:
             page.goto(f"{url}/lab/tree/{NOTEBOOK}?token={token}")
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
-            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first).to_be_attached(
+            # The kernel connected and idle ("Python 3 (ipykernel) | Idle"): cells run before then may not run at all.
+            expect(page.locator("#jp-main-statusbar").get_by_text(re.compile(r"\| Idle$"))).to_be_visible(
                 timeout=60_000
             )
             page.locator(".lm-MenuBar-item", has_text="Run").first.click()
             page.locator(".lm-Menu-item:has(.lm-Menu-itemLabel:text-is('Run All Cells'))").click()
+            expect(page.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[[*1]\]")).first).to_be_attached()
             pad = page.locator(".mnist-pad")
             pad.wait_for(timeout=NOTEBOOK_RUN * 1000)
             pad.scroll_into_view_if_needed()
