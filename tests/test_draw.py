@@ -1,0 +1,168 @@
+"""The drawing pad without a browser: what it reads in drawn digits and bad input, its widget's Python side, its figure.
+
+The strokes below are the ones the browser test draws with the mouse (tests/test_browser.py).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+from PIL import Image, ImageDraw
+
+from mnist_cnn.data import preprocess_images
+from mnist_cnn.draw import (
+    EMPTY,
+    LINE_WIDTH,
+    PAD_SIZE,
+    TOO_MUCH_INK,
+    TOO_SMALL,
+    DrawingPad,
+    keras_network,
+    plot_readings,
+    read_drawing,
+)
+from mnist_cnn.predict import prepare_digit
+
+# Each digit as strokes, each stroke a list of (x, y) points on the 280x280 pad.
+STROKES = {
+    1: [[(150, 40), (140, 140), (130, 240)]],
+    7: [[(70, 55), (140, 50), (210, 50), (165, 145), (125, 240)]],
+    0: [[(140 + 65 * math.sin(turn / 12 * math.pi), 140 - 100 * math.cos(turn / 12 * math.pi)) for turn in range(25)]],
+}
+DOT = [[(140, 140)]]
+OFF_THE_PAD = [[(140, 60), (140, 200), (140, 420)]]  # a 1 whose stroke ends below the pad
+SCRIBBLE = [[(x, 20 + 12 * row) for row in range(21) for x in ((20, 260) if row % 2 == 0 else (260, 20))]]
+
+
+def drawing(strokes: list[list[tuple[float, float]]]) -> Image.Image:
+    """The pad after these strokes, as the browser draws them: white lines with round ends on black."""
+    image = Image.new("L", (PAD_SIZE, PAD_SIZE), 0)
+    pen = ImageDraw.Draw(image)
+    for stroke in strokes:
+        pen.line(stroke, fill=255, width=LINE_WIDTH, joint="curve")
+        for x, y in stroke:
+            pen.ellipse((x - LINE_WIDTH / 2, y - LINE_WIDTH / 2, x + LINE_WIDTH / 2, y + LINE_WIDTH / 2), fill=255)
+    return image
+
+
+def png(image: Image.Image) -> bytes:
+    """The image as the browser sends it: an RGBA PNG."""
+    file = io.BytesIO()
+    image.convert("RGBA").save(file, format="PNG")
+    return file.getvalue()
+
+
+@pytest.fixture(scope="module")
+def network(trained_model):
+    return keras_network(trained_model)
+
+
+@pytest.mark.parametrize("digit", STROKES)
+def test_drawn_digits_are_read(digit, network):
+    reading = read_drawing(drawing(STROKES[digit]), network)
+    assert (reading.digit, reading.sure) == (digit, True), reading.message
+    assert reading.message.startswith(f"Reads {digit} (") and reading.probabilities.sum() == pytest.approx(1)
+
+
+def test_the_network_gets_exactly_what_predict_prepares():
+    image = drawing(STROKES[7])
+    given = []
+
+    def network(images):
+        given.append(images)
+        return np.eye(10)[[7]]
+
+    reading = read_drawing(image, network)
+    np.testing.assert_array_equal(given[0], preprocess_images(prepare_digit(image)[np.newaxis]))
+    np.testing.assert_array_equal(reading.seen, prepare_digit(image))
+    assert (reading.digit, reading.sure, reading.message) == (7, True, "Reads 7 (100%).")
+
+
+def test_test_digits_are_read_as_the_model_predicts_them(trained_model, mnist, network):
+    images = mnist["x_test"][:20]
+    readings = [read_drawing(Image.fromarray(image), network) for image in images]
+    predicted = trained_model.predict(preprocess_images(images), verbose=0).argmax(axis=1)
+    assert [reading.digit for reading in readings] == predicted.tolist()
+    seen = np.stack([reading.seen for reading in readings])  # each nearly its test image (tests/test_predict.py)
+    expected = trained_model.predict(preprocess_images(seen), verbose=0)
+    np.testing.assert_allclose([reading.probabilities for reading in readings], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "image",
+    [None, Image.new("L", (PAD_SIZE, PAD_SIZE), 0), Image.new("RGBA", (PAD_SIZE, PAD_SIZE), "white")],
+    ids=["nothing", "black", "white"],
+)
+def test_an_empty_pad_asks_for_a_digit(image):
+    reading = read_drawing(image, network=None)  # the network is never asked
+    assert (reading.message, reading.digit, reading.seen, reading.sure) == (EMPTY, None, None, False)
+
+
+def test_a_dot_is_too_small_to_read():
+    reading = read_drawing(drawing(DOT), network=None)
+    assert (reading.message, reading.digit, reading.sure) == (TOO_SMALL, None, False)
+    assert reading.seen.max() == 255  # the network's view still shows what was drawn
+
+
+def test_a_scribble_over_the_pad_is_too_much_ink():
+    reading = read_drawing(drawing(SCRIBBLE), network=None)
+    assert (reading.message, reading.digit) == (TOO_MUCH_INK, None)
+
+
+def test_a_stroke_that_leaves_the_pad_is_read_as_far_as_it_is_on_it(network):
+    reading = read_drawing(drawing(OFF_THE_PAD), network)
+    assert reading.digit == 1, reading.message
+
+
+def test_ink_too_faint_to_see_gets_a_sentence():
+    faint = Image.new("L", (PAD_SIZE, PAD_SIZE), 0)
+    ImageDraw.Draw(faint).line(STROKES[1][0], fill=20, width=LINE_WIDTH)
+    reading = read_drawing(faint, network=None)
+    assert reading.message.startswith("No digit found: the image is blank") and reading.message.endswith(".")
+    assert reading.digit is None
+
+
+def test_a_low_top_probability_is_shown_as_not_sure():
+    probabilities = np.array([[0.05, 0.05, 0.05, 0.3, 0.25, 0.05, 0.05, 0.1, 0.05, 0.05]])
+    reading = read_drawing(drawing(STROKES[7]), lambda images: probabilities)
+    assert (reading.digit, reading.sure, reading.message) == (3, False, "Not sure: perhaps 3 (30%).")
+
+
+def test_the_pad_answers_each_stroke_as_the_browser_sends_it(trained_model):
+    pad = DrawingPad(trained_model)
+    assert (pad.message, pad.digit, pad.sure, pad.probabilities, pad.seen) == (EMPTY, "", False, [], [])
+    image = drawing(STROKES[7])
+    pad.set_state({"image": memoryview(png(image))})  # as the widget's comm delivers the browser's PNG
+    expected = read_drawing(image, keras_network(trained_model))
+    assert (pad.digit, pad.sure, pad.message) == ("7", True, expected.message)
+    np.testing.assert_allclose(pad.probabilities, expected.probabilities, atol=1e-6)
+    assert pad.seen == expected.seen.ravel().tolist() and len(pad.seen) == 28 * 28
+    pad.set_state({"image": memoryview(b"")})  # the Clear button
+    assert (pad.message, pad.digit, pad.sure, pad.probabilities, pad.seen) == (EMPTY, "", False, [], [])
+
+
+def test_the_pad_shows_a_sentence_not_an_answer_for_a_dot(trained_model):
+    pad = DrawingPad(trained_model)
+    pad.image = png(drawing(DOT))
+    assert (pad.message, pad.digit, pad.probabilities) == (TOO_SMALL, "", [])
+    assert max(pad.seen) == 255
+
+
+def test_the_pads_text_output_is_the_same_in_every_run():
+    first, second = repr(DrawingPad(None)), repr(DrawingPad(None))  # nbval compares the cell's text output
+    assert first == second and first.startswith("DrawingPad: live while this notebook runs in Jupyter")
+
+
+def test_the_figure_shows_each_reading(trained_model, mnist):
+    images = mnist["x_test"][:6]
+    probabilities = trained_model.predict(preprocess_images(images), verbose=0)
+    figure = plot_readings(trained_model, images)
+    assert isinstance(figure, Figure) and len(figure.axes) == 3 * 6
+    titles = [axes.get_title() for axes in figure.axes[:6]]
+    assert [title.split(" ")[0] for title in titles] == [str(digit) for digit in probabilities.argmax(axis=1)]
+    heights = [[bar.get_height() for bar in axes.patches] for axes in figure.axes[12:]]
+    np.testing.assert_allclose(heights, probabilities, atol=1e-2)
