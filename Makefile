@@ -26,11 +26,11 @@ report-all: $(INSTALLED) ## both notebooks: adds reports/improving_the_cnn.html 
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK)
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
-	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) -m "not slow"
+	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) -m "not slow and not browser"
 
-test-all: $(INSTALLED) lint ## what CI runs: the quick suite, strict nbval of the second notebook, the JAX backend
+test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of the second notebook, JAX
 	$(BIN)/python -m pytest
-	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -m "not tensorflow"
+	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -m "not tensorflow and not browser"
 
 lint: $(INSTALLED) ## ruff's lint and format checks on the code and the notebooks
 	$(BIN)/ruff check $(LINTED)

@@ -286,7 +286,7 @@ environment, handlers = dict(os.environ), list(logging.getLogger().handlers)
 import tensorflow as tf
 import mnist_cnn, mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution, mnist_cnn.backend
 import mnist_cnn.model, mnist_cnn.plots, mnist_cnn.predict, mnist_cnn.report, mnist_cnn.settings, mnist_cnn.training
-import mnist_cnn.tensorflow_runtime, mnist_cnn.improved, mnist_cnn.ablation, mnist_cnn.progress
+import mnist_cnn.tensorflow_runtime, mnist_cnn.improved, mnist_cnn.ablation, mnist_cnn.progress, mnist_cnn.draw
 changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
 print(changed, os.environ.get("TF_NUM_INTRAOP_THREADS"), logging.getLogger().handlers == handlers,
       tf.config.threading.get_intra_op_parallelism_threads())

@@ -39,6 +39,7 @@ FIGURES = [
     "training-curves",
     "confusion-matrix",
     "misclassified",
+    "draw-preview",
 ]
 
 
@@ -114,6 +115,7 @@ def test_the_report_opens_with_the_runs_summary_and_contents(run):
 def test_the_report_loads_nothing_from_the_network(run):
     html = (run[0] / "reports" / "mnist_cnn.html").read_text()
     assert not re.findall(r'<(?:script|link|img)[^>]+(?:src|href)="https?:', html)
+    assert "unpkg.com" not in html and "application/vnd.jupyter.widget-state" not in html  # no widget loader
     assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html  # no cell wrote to stderr
 
 

@@ -223,6 +223,7 @@ def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_
             km=AsyncKernelManager(kernel_name="python3", transport=transport, ip=address),
             timeout=timeout,
             record_timing=False,
+            store_widget_state=False,  # the drawing pad is live only in Jupyter: no widget state to save
             resources={"metadata": {"path": str(notebook_path.parent)}},
         )
         # The kernel sends everything it prints to the notebook, and echoes what libraries write
