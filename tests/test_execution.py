@@ -5,13 +5,12 @@ import os
 import subprocess
 import sys
 
-from mnist_cnn.backend import keras
-
 import numpy as np
 import pytest
 from helpers import learnable_arrays
 
 from mnist_cnn import backend, execution
+from mnist_cnn.backend import keras
 from mnist_cnn.execution import MIN_SHARD, ExecutionGraph, ExecutionPlan, Machine, plan_execution
 from mnist_cnn.model import build_model
 from mnist_cnn.training import train

@@ -3,12 +3,11 @@
 import subprocess
 import sys
 
-from mnist_cnn.backend import keras
-
 import numpy as np
 import pytest
 from helpers import learnable_arrays
 
+from mnist_cnn.backend import keras
 from mnist_cnn.model import build_model
 from mnist_cnn.training import train
 

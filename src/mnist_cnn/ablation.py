@@ -6,12 +6,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mnist_cnn.backend import keras
-
 import numpy as np
 import pandas as pd
 
 from mnist_cnn import evaluation
+from mnist_cnn.backend import keras
 from mnist_cnn.execution import ExecutionPlan
 from mnist_cnn.training import train
 

@@ -19,12 +19,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from mnist_cnn.backend import keras
-
 import pandas as pd
 
 from mnist_cnn import backend
 from mnist_cnn.atomic import write_atomically, write_text
+from mnist_cnn.backend import keras
 from mnist_cnn.data import array_sha256
 from mnist_cnn.execution import ExecutionPlan
 from mnist_cnn.settings import exported_path, no_model

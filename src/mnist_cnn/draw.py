@@ -16,8 +16,6 @@ import io
 import textwrap
 from dataclasses import dataclass
 
-from mnist_cnn.backend import keras
-
 import anywidget
 import numpy as np
 import traitlets
@@ -25,6 +23,7 @@ from ipywidgets.widgets.trait_types import bytes_serialization
 from matplotlib.figure import Figure
 from PIL import Image
 
+from mnist_cnn.backend import keras
 from mnist_cnn.data import NUM_CLASSES, preprocess_images
 from mnist_cnn.predict import MIN_CONTRAST, Network, PredictError, prepare_digit
 

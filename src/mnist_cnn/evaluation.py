@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from mnist_cnn.backend import keras
-
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
 from mnist_cnn import execution
+from mnist_cnn.backend import keras
 from mnist_cnn.data import NUM_CLASSES
 
 PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory

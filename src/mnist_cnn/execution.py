@@ -35,9 +35,8 @@ import platform
 from dataclasses import dataclass
 from pathlib import Path
 
-from mnist_cnn.backend import keras
-
 from mnist_cnn import backend
+from mnist_cnn.backend import keras
 
 MODES = ("auto", "plain")
 MIN_SHARD = 16  # images: a smaller shard costs more in hand-offs than it saves

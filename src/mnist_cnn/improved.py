@@ -14,9 +14,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from mnist_cnn.backend import keras
-
 from mnist_cnn import backend, execution
+from mnist_cnn.backend import keras
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.model import INPUT_SHAPE
 from mnist_cnn.training import BATCH_SIZE, EPOCHS, VALIDATION_SPLIT, training_samples

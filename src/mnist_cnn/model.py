@@ -7,9 +7,8 @@ machine is the job of `mnist_cnn.execution`, not of the model.
 
 from __future__ import annotations
 
-from mnist_cnn.backend import keras
-
 from mnist_cnn import backend, execution
+from mnist_cnn.backend import keras
 from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
 from mnist_cnn.training import BATCH_SIZE
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from mnist_cnn.backend import tensorflow
-
 import numpy as np
 
+from mnist_cnn.backend import tensorflow
 from mnist_cnn.execution import ExecutionPlan
 
 tf = tensorflow()

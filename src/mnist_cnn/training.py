@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from mnist_cnn.backend import keras
-
 import numpy as np
 
 from mnist_cnn import backend, execution
+from mnist_cnn.backend import keras
 
 # The original recipe.
 EPOCHS = 5
