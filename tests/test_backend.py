@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from mnist_cnn.backend import is_notice
 
 NOTICES = (
@@ -60,6 +62,7 @@ def test_other_lines_pass_as_they_come_and_survive_an_error():
     assert finished.stderr == WARNINGS + "partial line without newline"
 
 
+@pytest.mark.slow
 def test_lines_are_not_held_back_until_the_end():
     script = (
         "import os, select, sys, time\n"

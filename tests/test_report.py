@@ -180,6 +180,7 @@ def test_same_seed_gives_identical_metrics(run, tmp_path):
     assert first == second
 
 
+@pytest.mark.slow
 def test_failing_run_leaves_the_earlier_report(run):
     folder = run[0]
     earlier = [

@@ -82,7 +82,7 @@ def test_callbacks_are_called():
     assert CountEpochs.epochs == 2
 
 
-@pytest.mark.parametrize("plan", ["auto", "plain"])
+@pytest.mark.parametrize("plan", ["auto", pytest.param("plain", marks=pytest.mark.slow)])
 def test_model_checkpoint_saves_the_users_model(tmp_path, plan):
     images, labels = learnable_arrays(128)
     model = build_model(seed=0)
