@@ -16,7 +16,6 @@ from mnist_cnn.model import build_model
 from mnist_cnn.training import train
 
 layers = keras.layers
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 ZEN4 = Machine("AMD EPYC (Zen 4)", 2, frozenset({"avx2", "avx512f", "avx512_bf16"}))
 ZEN3 = Machine("AMD EPYC (Zen 3)", 2, frozenset({"avx2"}))
@@ -219,6 +218,8 @@ def test_the_plain_model_holds_the_trained_weights():
 
 def run_python(script: str, **environment: str) -> str:
     """Run `script` in a fresh Python without TensorFlow's thread variables; return its stdout."""
+    from mnist_cnn.tensorflow_runtime import THREAD_VARIABLES
+
     clean = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
     finished = subprocess.run(
         [sys.executable, "-c", script], env={**clean, **environment}, capture_output=True, text=True, timeout=300
