@@ -24,9 +24,9 @@ from PIL import Image
 
 from mnist_cnn import artifacts, execution
 from mnist_cnn.data import load_mnist, preprocess_images
+from mnist_cnn.digits import prepare_digit
 from mnist_cnn.draw import PAD_SIZE, DrawingPad
 from mnist_cnn.model import build_model
-from mnist_cnn.predict import prepare_digit
 from mnist_cnn.training import BATCH_SIZE
 
 

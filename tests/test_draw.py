@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from mnist_cnn.data import preprocess_images
+from mnist_cnn.digits import prepare_digit
 from mnist_cnn.draw import (
     EMPTY,
     LINE_WIDTH,
@@ -25,7 +26,6 @@ from mnist_cnn.draw import (
     plot_readings,
     read_drawing,
 )
-from mnist_cnn.predict import prepare_digit
 
 # Each digit as strokes, each stroke a list of (x, y) points on the 280x280 pad.
 STROKES = {

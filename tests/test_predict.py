@@ -16,7 +16,8 @@ from PIL import Image
 from mnist_cnn import artifacts
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.predict import PredictError, classify, load_network, prepare_digit, read_image
+from mnist_cnn.digits import prepare_digit
+from mnist_cnn.predict import PredictError, classify, load_network, read_image
 from mnist_cnn.settings import exported_path
 
 DIGITS = 20  # the first test digits used below
@@ -84,7 +85,8 @@ def test_drawn_variants_are_read_like_the_original(trained_model, mnist, expecte
 def test_command_prints_the_digit_and_top_probabilities(model_path, mnist, expected, tmp_path, capsys):
     image = save_png(mnist["x_test"][0], tmp_path / "seven.png")
     assert main(["predict", image, "--model", str(model_path), "--top", "3"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    read_by, *lines = capsys.readouterr().out.splitlines()
+    assert read_by == f"Read by {model_path}"
     assert lines[0].startswith(f"{image}: {expected[0]} (") and lines[0].endswith("%)")
     assert len(lines) == 3 and all(line.startswith("  then ") for line in lines[1:])
 
@@ -105,7 +107,7 @@ def test_command_runs_as_a_module(model_path, mnist, expected, tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(f"{image}: {expected[1]} (")
+    assert result.stdout.splitlines()[1].startswith(f"{image}: {expected[1]} (")
 
 
 def write_blank(path):
@@ -144,11 +146,13 @@ def test_missing_model_names_the_command_that_creates_it(mnist, tmp_path, capsys
     assert "run `make report`" in capsys.readouterr().err
 
 
-def test_read_image_flattens_to_grayscale(tmp_path):
+def test_read_image_keeps_colour_and_flattens_transparency_onto_white(tmp_path):
     path = tmp_path / "colour.png"
-    Image.new("RGB", (10, 8), (255, 0, 0)).save(path)
+    Image.new("RGBA", (10, 8), (255, 0, 0, 0)).save(path)
     image = read_image(path)
-    assert image.mode == "L" and image.size == (10, 8)
+    assert image.mode == "RGB" and image.size == (10, 8) and image.getpixel((0, 0)) == (255, 255, 255)
+    Image.new("RGB", (10, 8), (0, 0, 255)).save(path)
+    assert read_image(path).getpixel((3, 3)) == (0, 0, 255)
 
 
 def test_read_image_names_the_problem(tmp_path, monkeypatch):
@@ -199,7 +203,7 @@ def test_many_paths_and_folders_one_line_each(model_path, mnist, expected, tmp_p
     single = save_png(mnist["x_test"][3], tmp_path / "single.png")
     assert main(["predict", str(folder), single, str(tmp_path / "missing.png"), "--model", str(model_path)]) == 1
     captured = capsys.readouterr()
-    answers = [line.rsplit(" (", 1)[0] for line in captured.out.splitlines()]
+    answers = [line.rsplit(" (", 1)[0] for line in captured.out.splitlines()[1:]]
     assert answers == [f"{folder / f'digit{index}.png'}: {expected[index]}" for index in (0, 1, 2)] + [
         f"{single}: {expected[3]}"
     ]
@@ -261,5 +265,6 @@ def test_predict_imports_no_tensorflow_and_prints_only_answers(model_path, mnist
     (tmp_path / "empty.png").write_bytes(b"")
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     lines = finished.stdout.splitlines()
-    assert lines[0].startswith(f"{image}: ") and lines[1] == "tensorflow imported: False exit 1"
+    assert lines[0] == f"Read by {model_path}" and lines[1].startswith(f"{image}: ")
+    assert lines[2] == "tensorflow imported: False exit 1"
     assert finished.stderr == f"error: {tmp_path / 'empty.png'}: the file is empty, not an image\n"

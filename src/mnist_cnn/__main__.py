@@ -7,18 +7,24 @@ import json
 import sys
 from pathlib import Path
 
-from mnist_cnn.settings import MODEL_PATH
+from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
 
 
 def main(arguments: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_cnn")
     commands = parser.add_subparsers(dest="command", required=True)
-    predict_parser = commands.add_parser("predict", help="classify images of handwritten digits, one digit each")
+    predict_parser = commands.add_parser(
+        "predict", help="read the handwritten digits in photos or scans: one digit, or a number"
+    )
     predict_parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help="an image file, or a folder of them"
     )
-    predict_parser.add_argument("--model", type=Path, default=MODEL_PATH, help="the saved .keras model, or a .tflite")
-    predict_parser.add_argument("--top", type=int, default=1, help="how many digits to list per image (1-10)")
+    predict_parser.add_argument(
+        "--model",
+        type=Path,
+        help=f"the saved .keras model, or a .tflite (default: {ROBUST_MODEL_PATH} if it exists, else {MODEL_PATH})",
+    )
+    predict_parser.add_argument("--top", type=int, default=1, help="how many candidates to list per digit (1-10)")
     predict_parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
     export_parser = commands.add_parser("export", help="export a saved .keras model to LiteRT (.tflite) beside it")
     export_parser.add_argument("--model", type=Path, default=MODEL_PATH)
@@ -39,10 +45,11 @@ def main(arguments: list[str] | None = None) -> int:
     return predict(options.paths, options.model, options.top, options.json)
 
 
-def predict(paths: list[Path], model: Path, top: int, as_json: bool) -> int:
-    """Print a line (or a JSON record) per image; exit status 1 if any image or the model failed."""
-    from mnist_cnn.predict import PredictError, classify
+def predict(paths: list[Path], model: Path | None, top: int, as_json: bool) -> int:
+    """Print which model reads, then a line (or a JSON record) per image; exit status 1 if any failed."""
+    from mnist_cnn.predict import PredictError, classify, default_model
 
+    model = default_model() if model is None else model
     try:
         predictions = classify(paths, model)
     except PredictError as error:
@@ -50,18 +57,30 @@ def predict(paths: list[Path], model: Path, top: int, as_json: bool) -> int:
         return 1
     if as_json:
         print(json.dumps({"model": str(model), "predictions": [p.to_dict() for p in predictions]}, indent=2))
+    else:
+        print(f"Read by {model}", flush=True)
     for prediction in predictions:
         if prediction.error is not None:
             if not as_json:
                 print(f"error: {prediction.path}: {prediction.error}", file=sys.stderr, flush=True)
             continue
         if not as_json:
-            (digit, probability), *others = prediction.ranking(top)
-            print(f"{prediction.path}: {digit} ({probability:.1%})")
-            for other, other_probability in others:
-                print(f"  then {other} ({other_probability:.1%})")
-            sys.stdout.flush()  # keep answers and errors in order when both go to one file
+            print(answer(prediction, top), flush=True)  # flushed: answers and errors in order in one file
     return 1 if any(prediction.error is not None for prediction in predictions) else 0
+
+
+def answer(prediction, top: int) -> str:
+    """ "photo.png: 7 (99.2%)", then a line per other candidate; a number lists each digit's confidence."""
+    if len(prediction.digits) == 1:
+        (digit, probability), *others = prediction.digits[0].ranking(top)
+        lines = [f"{prediction.path}: {digit} ({probability:.1%})"]
+        lines += [f"  then {other} ({other_probability:.1%})" for other, other_probability in others]
+        return "\n".join(lines)
+    confidences = ", ".join(f"{reading.digit} {max(reading.probabilities):.1%}" for reading in prediction.digits)
+    lines = [f"{prediction.path}: {prediction.number} ({confidences})"]
+    for position, reading in enumerate(prediction.digits, start=1):
+        lines += [f"  digit {position}: then {d} ({p:.1%})" for d, p in reading.ranking(top)[1:]]
+    return "\n".join(lines)
 
 
 def export(model: Path) -> int:

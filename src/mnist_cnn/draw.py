@@ -4,7 +4,7 @@
 runs in JupyterLab 4 and Notebook 7 without a build step). After each stroke the browser sends the
 pad as a PNG; Python reads it with `read_drawing` and sends back the answer, the ten
 probabilities and the network's view. `read_drawing` prepares the drawing exactly as
-`python -m mnist_cnn predict` prepares a photo (`predict.prepare_digit`, then
+`python -m mnist_cnn predict` prepares a photo (`digits.prepare_digit`, then
 `data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
 model directly, not through `model.predict`, which takes far longer for one image
 (docs/draw.md). `plot_readings` shows the same readings as a static figure, for headless runs.
@@ -25,13 +25,13 @@ from PIL import Image
 
 from mnist_cnn.backend import keras
 from mnist_cnn.data import NUM_CLASSES, preprocess_images
-from mnist_cnn.predict import MIN_CONTRAST, Network, PredictError, prepare_digit
+from mnist_cnn.digits import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
+from mnist_cnn.predict import Network
 
 PAD_SIZE = 280  # pixels on each side of the pad: ten times MNIST's 28
 LINE_WIDTH = 22  # pixels: at the pad's size, scaled into MNIST's 20x20 box, about MNIST's stroke width
 SURE = 0.5  # below this top probability the answer is shown as "not sure"
 MIN_EXTENT = 0.2  # a drawing smaller than this fraction of the pad's side is a dot, not a digit
-MAX_INK = 0.35  # mean brightness of the network's view above which it is a blot (MNIST's test digits: at most 0.33)
 
 EMPTY = "Draw a digit: the pad is empty."
 TOO_SMALL = "Too small to read: draw the digit larger, across most of the pad."
@@ -69,12 +69,12 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
         return Reading(EMPTY)
     try:
         seen = prepare_digit(image)
-    except PredictError as error:
+    except NoDigit as error:
         return Reading(f"{str(error)[0].upper()}{str(error)[1:]}.")
     rows, columns = np.nonzero(np.abs(pixels - np.median(pixels)) >= MIN_CONTRAST)  # the ink, where most is paper
     if max(np.ptp(rows), np.ptp(columns)) + 1 < MIN_EXTENT * max(pixels.shape):
         return Reading(TOO_SMALL, seen=seen)
-    if seen.mean() / 255 > MAX_INK:
+    if is_blot(seen):
         return Reading(TOO_MUCH_INK, seen=seen)
     probabilities = np.asarray(network(preprocess_images(seen[np.newaxis]))[0], dtype=np.float64)
     digit = int(probabilities.argmax())

@@ -10,6 +10,7 @@ from pathlib import Path
 PREFIX = "MNIST_CNN_"
 MODEL_PATH = Path("models/mnist_cnn.keras")  # where the first notebook saves its model, below OUTPUT_DIR
 IMPROVED_MODEL_PATH = Path("models/improved_cnn.keras")  # and where the second saves its own
+ROBUST_MODEL_PATH = Path("models/robust_cnn.keras")  # and the third: the model `predict` uses when it is there
 EXPORTED_SUFFIX = ".tflite"  # the LiteRT export of a saved model, beside it
 
 

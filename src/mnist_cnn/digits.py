@@ -1,0 +1,276 @@
+"""Find the handwritten digits in a picture and prepare each one as MNIST's digits were prepared.
+
+One preparation serves every picture of a digit: a phone photo of a page, a scan, a PNG, the
+notebook's drawing pad. `find_digits` returns the digits left to right, each a 28 x 28 uint8
+image and its box in the picture; `prepare_digit` returns the one digit of a picture. The steps,
+each an OpenCV operation (opencv-python-headless: fast, and 25 ms to import, where scikit-image
+and scipy.ndimage take ten times as long; docs/predict.md):
+
+1. **Ink, whatever its colour.** On light paper a pixel's ink is how dark its *darkest* colour
+   channel is: blue, red or black ink is dark in some channel, while faint blue rules and cream
+   paper stay fairly bright in all three. On a dark background (a blackboard, MNIST itself) the
+   ink is the light part instead: how bright its brightest channel is.
+2. **Even light.** The paper's brightness is estimated by a closing (the strokes filled in with
+   the paper around them) and divided out, so a shadow or light falling off across the page
+   leaves the paper uniformly white. Paper darker than a quarter of the brightest is taken for
+   ink (a blot), not for shade.
+3. **Ink or not.** A threshold between paper and ink (Otsu's, and at least a fraction of the
+   strongest ink); specks are dropped.
+4. **Lines are not digits.** Runs of ink that cross most of the picture's width or height (ruled
+   and squared paper, a margin, the edge of a page) are taken out; the strokes they crossed are
+   closed again.
+5. **Digits.** The connected strokes, joined when they stand above one another (the bar of a 5,
+   the two strokes of a 4), are the digits; marks much smaller than the largest are dropped.
+   Digits are ordered left to right.
+6. **MNIST's normalisation.** Each digit's strokes are brought to MNIST's stroke width, the digit
+   is fitted into a 20 x 20 box keeping its aspect ratio (anti-aliased), and placed in a 28 x 28
+   frame with its centre of mass at the centre, light ink on black.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from mnist_cnn.data import IMAGE_SHAPE
+
+DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame
+WORKING_SIZE = 512  # larger pictures are shrunk to this many pixels on their longer side first
+SMALLEST_PHOTO = 64  # pictures smaller than this (on their longer side) are crops or scans: no shadow to remove
+PAPER_WINDOW = 0.25  # the closing that estimates the paper spans this fraction of the shorter side
+DARKEST_PAPER = 0.25  # paper in shade is at least this fraction as bright as the brightest paper
+MIN_CONTRAST = 40  # of 255: below this difference between ink and paper, the picture is blank
+INK_FRACTION = 0.3  # ink is at least this fraction of the strongest ink (after specks are dropped)
+LINE_SPAN = 0.3  # a straight run of ink across this fraction of the picture's width or height may be a line
+LINE_RATIO = 20  # ... if it is this many times as long as it is thick
+SPECK = 0.05  # marks with less than this fraction of the largest mark's ink are specks
+DIGIT_HEIGHT = 0.4  # a mark less tall than this fraction of the tallest is not a digit of a number
+STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (docs/predict.md)
+MAX_INK = 0.35  # mean brightness of a prepared digit above which it is a blot (MNIST's test digits: at most 0.33)
+
+Box = tuple[int, int, int, int]  # left, top, width, height, in the picture's pixels
+
+
+class NoDigit(ValueError):
+    """A picture in which no digit can be read; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Digit:
+    """One digit found in a picture: as the network is shown it (28x28 uint8), and where it was."""
+
+    image: np.ndarray
+    box: Box
+
+
+def prepare_digit(picture: Image.Image | np.ndarray) -> np.ndarray:
+    """The one digit in `picture` as a 28x28 uint8 array like MNIST's: all its marks, read as one.
+
+    Raises `NoDigit` for a blank picture or one with lines only; a blot is prepared as it is
+    (`is_blot` tells).
+    """
+    return _found(picture, whole=True)[0].image
+
+
+def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
+    """The digits in `picture`, left to right, each prepared like MNIST's (28x28 uint8) with its box.
+
+    `picture` is a PIL image or an array (H, W) or (H, W, 3) of uint8. Raises `NoDigit`, with a
+    sentence saying why, when there is no digit to read: a blank page, lines only, a blot.
+    """
+    return _found(picture, whole=False)
+
+
+def _found(picture: Image.Image | np.ndarray, whole: bool) -> list[Digit]:
+    colour = _as_array(picture)
+    scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
+    if scale < 1:
+        size = (max(1, round(colour.shape[1] * scale)), max(1, round(colour.shape[0] * scale)))
+        colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+    ink = ink_map(colour)
+    marks = ink_mask(ink)
+    groups = digit_groups(marks, whole)
+    digits = []
+    for group in groups:
+        left, top, width, height = cv2.boundingRect(group)
+        strokes = np.where(cv2.dilate(group, _disk(1)) > 0, ink, 0)[top : top + height, left : left + width]
+        image = to_mnist(strokes, _stroke_width(group[top : top + height, left : left + width]))
+        box = tuple(round(value / scale) for value in (left, top, width, height))
+        digits.append(Digit(image, box))
+    if whole:
+        return digits
+    readable = [digit for digit in digits if not is_blot(digit.image)]
+    if not readable:
+        raise NoDigit("no digit found: too much ink for a digit (a blot?)")
+    return readable
+
+
+def is_blot(image: np.ndarray) -> bool:
+    """Whether a prepared 28x28 digit holds more ink than any of MNIST's: a blot or a filled shape."""
+    return float(image.mean()) / 255 > MAX_INK
+
+
+def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
+    if isinstance(picture, Image.Image):
+        if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
+            background = Image.new("RGBA", picture.size, "white")
+            picture = Image.alpha_composite(background, picture.convert("RGBA"))
+        picture = np.asarray(picture.convert("RGB"))
+    picture = np.asarray(picture)
+    if picture.dtype != np.uint8 or picture.ndim not in (2, 3) or (picture.ndim == 3 and picture.shape[2] != 3):
+        raise ValueError(
+            f"Expected a uint8 picture of shape (H, W) or (H, W, 3), found {picture.dtype} {picture.shape}."
+        )
+    if min(picture.shape[:2]) < 1:
+        raise NoDigit("no digit found: the image is empty (0 pixels)")
+    return picture
+
+
+def ink_map(picture: np.ndarray) -> np.ndarray:
+    """How much ink each pixel holds, from 0 (paper) to 255, with the paper's uneven light divided out."""
+    gray = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
+    light_paper = np.median(_border(gray)) >= 128  # the edge of a picture is mostly paper
+    if picture.ndim == 3:  # the darkest channel on light paper, the brightest on a dark background
+        gray = picture.min(axis=2) if light_paper else picture.max(axis=2)
+    if not light_paper:
+        gray = 255 - gray  # from here on, dark ink on light paper
+    if max(gray.shape) < SMALLEST_PHOTO:
+        paper = np.full(gray.shape, np.median(_border(gray)), dtype=np.float32)
+    else:
+        side = max(3, round(PAPER_WINDOW * min(gray.shape)) | 1)
+        paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
+        paper = cv2.GaussianBlur(paper, (0, 0), side / 4).astype(np.float32)
+        # Paper is never much darker than the brightest paper: a large dark patch is ink (a blot), not shade.
+        paper = np.maximum(paper, DARKEST_PAPER * float(np.percentile(gray, 95)))
+    ink = 255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1))
+    return np.clip(ink, 0, 255).astype(np.uint8)
+
+
+def _border(image: np.ndarray) -> np.ndarray:
+    return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
+
+
+def ink_mask(ink: np.ndarray) -> np.ndarray:
+    """The pixels that are ink (255) or paper (0), without specks or long lines. Raises `NoDigit` if none."""
+    strongest = int(cv2.medianBlur(ink, 3).max()) if min(ink.shape) >= 3 else int(ink.max())
+    if strongest < MIN_CONTRAST:
+        raise NoDigit(
+            f"no digit found: the image is blank (ink and paper differ by {strongest} of 255, "
+            f"expected at least {MIN_CONTRAST})"
+        )
+    otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    _, mask = cv2.threshold(ink, max(otsu, INK_FRACTION * strongest, MIN_CONTRAST / 2), 255, cv2.THRESH_BINARY)
+    without_lines = remove_lines(mask)
+    if not without_lines.any():
+        raise NoDigit("no digit found: only lines (ruled or squared paper, or a page's edge)")
+    return without_lines
+
+
+def remove_lines(mask: np.ndarray) -> np.ndarray:
+    """`mask` without long thin lines across it (rules, squares, margins); crossed strokes closed again.
+
+    A line is a straight horizontal or vertical run of ink over `LINE_SPAN` of the picture that is
+    at least `LINE_RATIO` times as long as it is thick: a digit's bar, however long, is thicker.
+    """
+    height, width = mask.shape
+    lines = np.zeros_like(mask)
+    for kernel in ((round(LINE_SPAN * width), 1), (1, round(LINE_SPAN * height))):
+        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
+        length = stats[1:, cv2.CC_STAT_WIDTH if kernel[0] > 1 else cv2.CC_STAT_HEIGHT]
+        thin = np.flatnonzero(length**2 >= LINE_RATIO * stats[1:, cv2.CC_STAT_AREA]) + 1  # length / thickness
+        lines |= np.where(np.isin(labels, thin), 255, 0).astype(np.uint8)
+    if not lines.any():
+        return mask
+    # Widen each line by a pixel (its anti-aliased edge), remove it, then close the gaps it left in
+    # the strokes that crossed it, across the line only.
+    thickness = max(3, 2 * _line_thickness(lines) + 1)
+    lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
+    remaining = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
+    closed = remaining.copy()
+    for kernel in ((1, thickness), (thickness, 1)):
+        closed |= cv2.morphologyEx(remaining, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8)) & lines
+    return closed
+
+
+def _line_thickness(lines: np.ndarray) -> int:
+    distances = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
+    return max(1, round(2 * float(np.percentile(distances[lines > 0], 90))))
+
+
+def digit_groups(mask: np.ndarray, whole: bool = False) -> list[np.ndarray]:
+    """The digits' masks, left to right: marks joined when they stand above one another, specks dropped.
+
+    With `whole`, every mark that is not a speck counts, as one digit.
+    """
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    marks = [index + 1 for index in np.flatnonzero(areas >= SPECK * areas.max())]
+    if whole:
+        return [np.where(np.isin(labels, marks), 255, 0).astype(np.uint8)]
+    groups: list[list[int]] = []  # marks whose columns overlap are parts of one digit
+    for mark in sorted(marks, key=lambda mark: stats[mark, cv2.CC_STAT_LEFT]):
+        left, width = stats[mark, cv2.CC_STAT_LEFT], stats[mark, cv2.CC_STAT_WIDTH]
+        if groups and _overlap(stats, groups[-1], left, width):
+            groups[-1].append(mark)
+        else:
+            groups.append([mark])
+    heights = [_span(stats, group, cv2.CC_STAT_TOP, cv2.CC_STAT_HEIGHT) for group in groups]
+    return [
+        np.where(np.isin(labels, group), 255, 0).astype(np.uint8)
+        for group, height in zip(groups, heights)
+        if height >= DIGIT_HEIGHT * max(heights)
+    ]
+
+
+def _span(stats: np.ndarray, group: list[int], start: int, length: int) -> int:
+    return int(max(stats[group, start] + stats[group, length]) - min(stats[group, start]))
+
+
+def _overlap(stats: np.ndarray, group: list[int], left: int, width: int) -> bool:
+    """Whether a mark at columns [left, left + width) overlaps half of itself or of the group."""
+    group_left = int(min(stats[group, cv2.CC_STAT_LEFT]))
+    group_right = group_left + _span(stats, group, cv2.CC_STAT_LEFT, cv2.CC_STAT_WIDTH)
+    shared = min(group_right, left + width) - max(group_left, left)
+    return shared >= 0.5 * min(width, group_right - group_left)
+
+
+def _stroke_width(mask: np.ndarray) -> float:
+    """The strokes' mean width in pixels: twice the area over the outline's length, as for a thin band."""
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_NONE)
+    outline = sum(cv2.arcLength(contour, closed=True) for contour in contours)
+    return 2 * float(np.count_nonzero(mask)) / max(outline, 1.0)
+
+
+def to_mnist(strokes: np.ndarray, stroke_width: float | None = None) -> np.ndarray:
+    """A digit's ink (uint8, any size, ink high) as MNIST's: in the 20x20 box, centred by mass, in 28x28.
+
+    With `stroke_width` (in `strokes`' pixels), thin strokes are first thickened to MNIST's width
+    at the box's scale (a pen's line in a large photo would otherwise shrink to a faint hairline).
+    """
+    scale = DIGIT_BOX / max(strokes.shape)
+    if stroke_width is not None and stroke_width * scale < STROKE_WIDTH:
+        grow = round((STROKE_WIDTH / scale - stroke_width) / 2)
+        if grow > 0:
+            strokes = cv2.dilate(cv2.copyMakeBorder(strokes, *[grow] * 4, cv2.BORDER_CONSTANT, 0), _disk(grow))
+            scale = DIGIT_BOX / max(strokes.shape)
+    size = (max(1, round(strokes.shape[1] * scale)), max(1, round(strokes.shape[0] * scale)))
+    shrinking = scale < 1
+    digit = cv2.resize(strokes, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+    digit = digit.astype(np.float32) * (255 / max(float(digit.max()), 1.0))
+
+    frame = np.zeros(IMAGE_SHAPE, dtype=np.float32)
+    rows, columns = np.indices(digit.shape)
+    total = max(float(digit.sum()), 1.0)
+    centre_row, centre_column = (rows * digit).sum() / total, (columns * digit).sum() / total
+    top = int(np.clip(round(IMAGE_SHAPE[0] / 2 - centre_row), 0, IMAGE_SHAPE[0] - digit.shape[0]))
+    left = int(np.clip(round(IMAGE_SHAPE[1] / 2 - centre_column), 0, IMAGE_SHAPE[1] - digit.shape[1]))
+    frame[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
+    return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
