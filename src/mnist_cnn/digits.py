@@ -39,8 +39,10 @@ from mnist_cnn.data import IMAGE_SHAPE
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame
 WORKING_SIZE = 512  # larger pictures are shrunk to this many pixels on their longer side first
+OUTSTANDING = 0.5  # percent of the pixels that stand out most from their neighbourhood, dark or light
 SMALLEST_PHOTO = 64  # pictures smaller than this (on their longer side) are crops or scans: no shadow to remove
 PAPER_WINDOW = 0.25  # the closing that estimates the paper spans this fraction of the shorter side
+PAPER_SIZE = 64  # pixels on the shorter side of the copy the paper's light is estimated on
 DARKEST_PAPER = 0.25  # paper in shade is at least this fraction as bright as the brightest paper
 MIN_CONTRAST = 40  # of 255: below this difference between ink and paper, the picture is blank
 INK_FRACTION = 0.3  # ink is at least this fraction of the strongest ink (after specks are dropped)
@@ -48,6 +50,8 @@ LINE_SPAN = 0.3  # a straight run of ink across this fraction of the picture's w
 LINE_RATIO = 20  # ... if it is this many times as long as it is thick
 SPECK = 0.05  # marks with less than this fraction of the largest mark's ink are specks
 DIGIT_HEIGHT = 0.4  # a mark less tall than this fraction of the tallest is not a digit of a number
+DIGIT_INK = 0.15  # ... nor one with less than this fraction of the most ink
+BRIDGE = 0.25  # strokes this many stroke widths apart (on either side) are parts of one mark
 STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (docs/predict.md)
 MAX_INK = 0.35  # mean brightness of a prepared digit above which it is a blot (MNIST's test digits: at most 0.33)
 
@@ -66,13 +70,14 @@ class Digit:
     box: Box
 
 
-def prepare_digit(picture: Image.Image | np.ndarray) -> np.ndarray:
+def prepare_digit(picture: Image.Image | np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray:
     """The one digit in `picture` as a 28x28 uint8 array like MNIST's: all its marks, read as one.
 
-    Raises `NoDigit` for a blank picture or one with lines only; a blot is prepared as it is
-    (`is_blot` tells).
+    `dark_ink` says whether the ink is darker than the paper (None: tell from the picture, as
+    `ink_map` does). Raises `NoDigit` for a blank picture or one with lines only; a blot is
+    prepared as it is (`is_blot` tells).
     """
-    return _found(picture, whole=True)[0].image
+    return _found(picture, whole=True, dark_ink=dark_ink)[0].image
 
 
 def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
@@ -81,16 +86,16 @@ def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
     `picture` is a PIL image or an array (H, W) or (H, W, 3) of uint8. Raises `NoDigit`, with a
     sentence saying why, when there is no digit to read: a blank page, lines only, a blot.
     """
-    return _found(picture, whole=False)
+    return _found(picture, whole=False, dark_ink=None)
 
 
-def _found(picture: Image.Image | np.ndarray, whole: bool) -> list[Digit]:
+def _found(picture: Image.Image | np.ndarray, whole: bool, dark_ink: bool | None) -> list[Digit]:
     colour = _as_array(picture)
     scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
     if scale < 1:
         size = (max(1, round(colour.shape[1] * scale)), max(1, round(colour.shape[0] * scale)))
         colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
-    ink = ink_map(colour)
+    ink = ink_map(colour, dark_ink)
     marks = ink_mask(ink)
     groups = digit_groups(marks, whole)
     digits = []
@@ -129,24 +134,63 @@ def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
     return picture
 
 
-def ink_map(picture: np.ndarray) -> np.ndarray:
-    """How much ink each pixel holds, from 0 (paper) to 255, with the paper's uneven light divided out."""
+def ink_map(picture: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
+    """How much ink each pixel holds, from 0 (paper) to 255, with the paper's uneven light divided out.
+
+    `dark_ink`: whether the ink is darker than the paper; None tells it from the picture
+    (`is_dark_ink`).
+    """
     gray = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    light_paper = np.median(_border(gray)) >= 128  # the edge of a picture is mostly paper
+    if dark_ink is None:
+        dark_ink = is_dark_ink(gray)
     if picture.ndim == 3:  # the darkest channel on light paper, the brightest on a dark background
-        gray = picture.min(axis=2) if light_paper else picture.max(axis=2)
-    if not light_paper:
+        gray = picture.min(axis=2) if dark_ink else picture.max(axis=2)
+    if not dark_ink:
         gray = 255 - gray  # from here on, dark ink on light paper
     if max(gray.shape) < SMALLEST_PHOTO:
         paper = np.full(gray.shape, np.median(_border(gray)), dtype=np.float32)
     else:
-        side = max(3, round(PAPER_WINDOW * min(gray.shape)) | 1)
-        paper = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (side, side)))
-        paper = cv2.GaussianBlur(paper, (0, 0), side / 4).astype(np.float32)
+        # The paper's light varies slowly: estimated on a reduced copy, which is fast.
+        window = cv2.getStructuringElement(cv2.MORPH_RECT, (_window(gray, PAPER_WINDOW),) * 2)
+        paper = cv2.morphologyEx(_reduced(gray), cv2.MORPH_CLOSE, window)
+        paper = _smooth(cv2.GaussianBlur(paper, (0, 0), _window(gray, PAPER_WINDOW) / 8), gray.shape)
+        paper = paper.astype(np.float32)
         # Paper is never much darker than the brightest paper: a large dark patch is ink (a blot), not shade.
         paper = np.maximum(paper, DARKEST_PAPER * float(np.percentile(gray, 95)))
     ink = 255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1))
     return np.clip(ink, 0, 255).astype(np.uint8)
+
+
+def is_dark_ink(gray: np.ndarray) -> bool:
+    """Whether the ink in a grayscale picture is darker than its paper.
+
+    The ink is what stands out most from the paper around it: the pixels that differ most from
+    their neighbourhood's median, where the neighbourhood is half the picture (light falling off
+    or a shadow changes the paper far more slowly). A picture smaller than `SMALLEST_PHOTO` is a
+    crop of a digit, whose edge is paper.
+    """
+    if max(gray.shape) < SMALLEST_PHOTO:
+        return bool(np.median(_border(gray)) >= 128)
+    neighbourhood = _smooth(cv2.medianBlur(_reduced(gray), _window(gray, 0.5)), gray.shape)
+    difference = gray.astype(np.int16) - neighbourhood
+    darker, lighter = np.percentile(difference, (OUTSTANDING, 100 - OUTSTANDING))
+    return bool(-darker >= lighter)
+
+
+def _reduced(gray: np.ndarray) -> np.ndarray:
+    """A copy with `PAPER_SIZE` pixels on its shorter side, for estimates of what varies slowly."""
+    reduction = max(1.0, min(gray.shape) / PAPER_SIZE)
+    size = (round(gray.shape[1] / reduction), round(gray.shape[0] / reduction))
+    return cv2.resize(gray, size, interpolation=cv2.INTER_AREA)
+
+
+def _window(gray: np.ndarray, fraction: float) -> int:
+    """An odd window side, `fraction` of the reduced copy's shorter side."""
+    return max(3, round(fraction * min(PAPER_SIZE, *gray.shape)) | 1)
+
+
+def _smooth(reduced: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    return cv2.resize(reduced, shape[::-1], interpolation=cv2.INTER_LINEAR)
 
 
 def _border(image: np.ndarray) -> np.ndarray:
@@ -204,10 +248,13 @@ def _line_thickness(lines: np.ndarray) -> int:
 def digit_groups(mask: np.ndarray, whole: bool = False) -> list[np.ndarray]:
     """The digits' masks, left to right: marks joined when they stand above one another, specks dropped.
 
-    With `whole`, every mark that is not a speck counts, as one digit.
+    Strokes broken by a gap narrower than about half a stroke's width count as one mark. With
+    `whole`, every mark that is not a speck counts, as one digit.
     """
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    areas = stats[1:, cv2.CC_STAT_AREA]
+    bridge = max(1, round(BRIDGE * _stroke_width(mask)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask, _disk(bridge)), connectivity=8)
+    labels[mask == 0] = 0
+    areas = np.bincount(labels.ravel(), minlength=count)[1:]
     marks = [index + 1 for index in np.flatnonzero(areas >= SPECK * areas.max())]
     if whole:
         return [np.where(np.isin(labels, marks), 255, 0).astype(np.uint8)]
@@ -219,10 +266,11 @@ def digit_groups(mask: np.ndarray, whole: bool = False) -> list[np.ndarray]:
         else:
             groups.append([mark])
     heights = [_span(stats, group, cv2.CC_STAT_TOP, cv2.CC_STAT_HEIGHT) for group in groups]
+    inks = [int(areas[np.array(group) - 1].sum()) for group in groups]
     return [
         np.where(np.isin(labels, group), 255, 0).astype(np.uint8)
-        for group, height in zip(groups, heights)
-        if height >= DIGIT_HEIGHT * max(heights)
+        for group, height, ink in zip(groups, heights, inks)
+        if height >= DIGIT_HEIGHT * max(heights) and ink >= DIGIT_INK * max(inks)
     ]
 
 

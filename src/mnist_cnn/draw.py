@@ -68,7 +68,7 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
     if pixels is None or pixels.size == 0 or pixels.min() == pixels.max():
         return Reading(EMPTY)
     try:
-        seen = prepare_digit(image)
+        seen = prepare_digit(image, dark_ink=False)  # the pad draws white on black
     except NoDigit as error:
         return Reading(f"{str(error)[0].upper()}{str(error)[1:]}.")
     rows, columns = np.nonzero(np.abs(pixels - np.median(pixels)) >= MIN_CONTRAST)  # the ink, where most is paper

@@ -1,17 +1,22 @@
-"""Measure the trained CNN: loss and accuracy, predictions, and where it goes wrong."""
+"""Measure the trained CNN: loss and accuracy, predictions, where it goes wrong, and how it reads photos."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
-from mnist_cnn import execution
+from mnist_cnn import execution, photos
 from mnist_cnn.backend import keras
-from mnist_cnn.data import NUM_CLASSES
+from mnist_cnn.data import NUM_CLASSES, preprocess_images
+from mnist_cnn.digits import NoDigit, find_digits
+from mnist_cnn.predict import Network
 
 PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory
 KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before the logarithm
+NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
 
 
 def predict(model: keras.Model, images: np.ndarray, plan: execution.ExecutionPlan | None = None) -> np.ndarray:
@@ -91,3 +96,52 @@ def compare_mistakes(
     remaining = wrong_after[np.isin(wrong_after, wrong_before)]
     new = wrong_after[~np.isin(wrong_after, wrong_before)]
     return fixed, remaining, new
+
+
+def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.ndarray:
+    """The digit read in each photo of one digit, as `python -m mnist_cnn predict` reads it.
+
+    `network` maps preprocessed images to probabilities (`predict.load_network`). A photo in which
+    the preparation finds no digit, or several, reads as `NOT_READ`: for a user, that is a mistake.
+    """
+    prepared, rows = [], []
+    for row, photograph in enumerate(photographs):
+        try:
+            found = find_digits(photograph)
+        except NoDigit:
+            continue
+        if len(found) == 1:
+            prepared.append(found[0].image)
+            rows.append(row)
+    readings = np.full(len(photographs), NOT_READ)
+    if prepared:
+        readings[rows] = np.asarray(network(preprocess_images(np.stack(prepared)))).argmax(axis=1)
+    return readings
+
+
+def photo_readings(
+    networks: Mapping[str, Network],
+    images: np.ndarray,
+    *,
+    conditions: Sequence[str] = tuple(photos.CONDITIONS),
+    seed: int = 0,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Each image photographed under each condition (`photos`), read by each network: condition -> name -> digits."""
+    readings = {}
+    for condition in conditions:
+        photographed = photos.photographs(images, condition, seed)
+        readings[condition] = {name: read_photographs(network, photographed) for name, network in networks.items()}
+    return readings
+
+
+def accuracy_by_condition(readings: Mapping[str, Mapping[str, np.ndarray]], true_labels: np.ndarray) -> pd.DataFrame:
+    """Percent read correctly: a row per condition and one for all of them, a column per network."""
+    table = pd.DataFrame(
+        {
+            condition: {name: 100 * float(np.mean(read == true_labels)) for name, read in by_name.items()}
+            for condition, by_name in readings.items()
+        }
+    ).transpose()
+    table.loc["all conditions"] = table.mean()
+    table.index.name = "condition"
+    return table.round(1)

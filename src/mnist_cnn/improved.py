@@ -65,7 +65,9 @@ def augmentation_layers(rotation_degrees: float = 10, shift: float = 0.1, zoom: 
     ]
 
 
-def build_improved_model(recipe: Recipe, *, steps_per_epoch: int, seed: int | None = None) -> keras.Sequential:
+def build_improved_model(
+    recipe: Recipe, *, steps_per_epoch: int, seed: int | None = None, name: str = "improved_cnn"
+) -> keras.Sequential:
     """Build and compile the network of `recipe` (Adam, categorical cross-entropy, accuracy)."""
     if steps_per_epoch < 1:
         raise ValueError(f"Expected at least 1 step per epoch, found {steps_per_epoch}.")
@@ -93,7 +95,7 @@ def build_improved_model(recipe: Recipe, *, steps_per_epoch: int, seed: int | No
             *([layers.Dropout(DROPOUT)] if recipe.dropout else []),
             layers.Dense(NUM_CLASSES, activation="softmax"),
         ],
-        name="improved_cnn",
+        name=name,
     )
     model.compile(
         optimizer=keras.optimizers.Adam(

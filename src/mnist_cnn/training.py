@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mnist_cnn import backend, execution
+from mnist_cnn.augment import DistortedBatches, Distortions
 from mnist_cnn.backend import keras
 
 # The original recipe.
@@ -28,6 +29,7 @@ def train(
     seed: int = SEED,
     plan: execution.ExecutionPlan | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
+    distortions: Distortions | None = None,
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
     """Fit the compiled `model` on images (N, H, W, C) and one-hot labels (N, classes).
@@ -37,7 +39,9 @@ def train(
     trained weights end up in `model`, and the callbacks see `model`, as with `model.fit`. The
     last `validation_split` of the samples is held out for validation, as Keras's own
     `validation_split` does. The seed fixes the shuffling, so the same seed, plan and initial
-    weights on the same machine give the same trained weights.
+    weights on the same machine give the same trained weights. With `distortions`, every epoch
+    trains on freshly distorted copies of the images (`augment.DistortedBatches`), made outside
+    the model: the model stays the plain network.
     """
     images, labels = np.asarray(images), np.asarray(labels)
     image_shape = tuple(model.input_shape[1:])
@@ -67,31 +71,42 @@ def train(
         epochs=epochs,
         steps=math.ceil(split / batch_size),
     )
-    data = fit_data(images, labels, split, batch_size, seed, plan)
+    data = fit_data(images, labels, split, batch_size, seed, plan, distortions)
     execution.training_graph(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
     return model.history
 
 
 def fit_data(
-    images: np.ndarray, labels: np.ndarray, split: int, batch_size: int, seed: int, plan: execution.ExecutionPlan
+    images: np.ndarray,
+    labels: np.ndarray,
+    split: int,
+    batch_size: int,
+    seed: int,
+    plan: execution.ExecutionPlan,
+    distortions: Distortions | None = None,
 ) -> dict:
-    """`fit`'s data arguments: the first `split` samples to train on, shuffled, the rest to validate."""
+    """`fit`'s data arguments: the first `split` samples to train on, shuffled (and distorted), the rest to validate."""
     validating = split < len(images)
-    if not plan.own_batches:
-        return {
+    if plan.own_batches:
+        from mnist_cnn.tensorflow_runtime import batches
+
+        data = {
+            "x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
+            "shuffle": False,  # `batches` shuffles
+            "validation_data": batches(images[split:], labels[split:], batch_size) if validating else None,
+        }
+    else:
+        data = {
             "x": images[:split],
             "y": labels[:split],
             "batch_size": batch_size,
             "shuffle": True,
             "validation_data": (images[split:], labels[split:]) if validating else None,
         }
-    from mnist_cnn.tensorflow_runtime import batches
-
-    return {
-        "x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
-        "shuffle": False,  # `batches` shuffles
-        "validation_data": batches(images[split:], labels[split:], batch_size) if validating else None,
-    }
+    if distortions is None:
+        return data
+    training = DistortedBatches(images[:split], labels[:split], batch_size, seed=seed, distortions=distortions)
+    return {"x": training, "validation_data": data["validation_data"]}  # it shuffles, in batches of its own
 
 
 def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
