@@ -74,7 +74,7 @@ def prepare_digit(picture: Image.Image | np.ndarray, *, dark_ink: bool | None = 
     """The one digit in `picture` as a 28x28 uint8 array like MNIST's: all its marks, read as one.
 
     `dark_ink` says whether the ink is darker than the paper (None: tell from the picture, as
-    `ink_map` does). Raises `NoDigit` for a blank picture or one with lines only; a blot is
+    `paper_and_ink` does). Raises `NoDigit` for a blank picture or one with lines only; a blot is
     prepared as it is (`is_blot` tells).
     """
     return _found(picture, whole=True, dark_ink=dark_ink)[0].image
@@ -90,27 +90,48 @@ def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
 
 
 def _found(picture: Image.Image | np.ndarray, whole: bool, dark_ink: bool | None) -> list[Digit]:
-    colour = _as_array(picture)
-    scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
-    if scale < 1:
-        size = (max(1, round(colour.shape[1] * scale)), max(1, round(colour.shape[0] * scale)))
-        colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
-    ink = ink_map(colour, dark_ink)
-    marks = ink_mask(ink)
-    groups = digit_groups(marks, whole)
-    digits = []
-    for group in groups:
-        left, top, width, height = cv2.boundingRect(group)
-        strokes = np.where(cv2.dilate(group, _disk(1)) > 0, ink, 0)[top : top + height, left : left + width]
-        image = to_mnist(strokes, _stroke_width(group[top : top + height, left : left + width]))
-        box = tuple(round(value / scale) for value in (left, top, width, height))
-        digits.append(Digit(image, box))
+    digits = preparation_steps(picture, whole=whole, dark_ink=dark_ink).digits
     if whole:
         return digits
     readable = [digit for digit in digits if not is_blot(digit.image)]
     if not readable:
         raise NoDigit("no digit found: too much ink for a digit (a blot?)")
     return readable
+
+
+@dataclass(frozen=True)
+class Steps:
+    """What each step of the preparation made of a picture, to look at (`preparation_steps`)."""
+
+    picture: np.ndarray  # the picture at the working size, RGB or grayscale
+    paper_and_ink: np.ndarray  # grayscale, dark ink on light paper, the light as it fell
+    ink: np.ndarray  # how much ink each pixel holds (0 to 255), the light evened out
+    mask: np.ndarray  # ink (255) or paper (0)
+    marks: np.ndarray  # the same without lines
+    digits: list[Digit]  # every group of marks prepared, left to right, blots included
+
+
+def preparation_steps(picture: Image.Image | np.ndarray, *, whole: bool = False, dark_ink: bool | None = None) -> Steps:
+    """Prepare `picture` step by step (as `find_digits`, or with `whole` as `prepare_digit`), keeping each step."""
+    colour = _as_array(picture)
+    scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
+    if scale < 1:
+        size = (max(1, round(colour.shape[1] * scale)), max(1, round(colour.shape[0] * scale)))
+        colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
+    gray = paper_and_ink(colour, dark_ink)
+    ink = even_light(gray)
+    mask = ink_or_not(ink)
+    marks = remove_lines(mask)
+    if not marks.any():
+        raise NoDigit("no digit found: only lines (ruled or squared paper, or a page's edge)")
+    digits = []
+    for group in digit_groups(marks, whole):
+        left, top, width, height = cv2.boundingRect(group)
+        strokes = np.where(cv2.dilate(group, _disk(1)) > 0, ink, 0)[top : top + height, left : left + width]
+        image = to_mnist(strokes, _stroke_width(group[top : top + height, left : left + width]))
+        box = tuple(round(value / scale) for value in (left, top, width, height))
+        digits.append(Digit(image, box))
+    return Steps(colour, gray, ink, mask, marks, digits)
 
 
 def is_blot(image: np.ndarray) -> bool:
@@ -134,20 +155,25 @@ def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
     return picture
 
 
-def ink_map(picture: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
-    """How much ink each pixel holds, from 0 (paper) to 255, with the paper's uneven light divided out.
+def paper_and_ink(picture: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
+    """The picture in grayscale as dark ink on light paper, whatever the ink's colour.
 
-    `dark_ink`: whether the ink is darker than the paper; None tells it from the picture
-    (`is_dark_ink`).
+    On light paper a pixel is as dark as its darkest colour channel (blue, red or black ink is
+    dark in one channel at least; faint blue rules and cream paper are not); on a dark
+    background it is inverted from its brightest channel. `dark_ink`: whether the ink is darker
+    than the paper; None tells it from the picture (`is_dark_ink`).
     """
     gray = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
     if dark_ink is None:
         dark_ink = is_dark_ink(gray)
-    if picture.ndim == 3:  # the darkest channel on light paper, the brightest on a dark background
+    if picture.ndim == 3:
         gray = picture.min(axis=2) if dark_ink else picture.max(axis=2)
-    if not dark_ink:
-        gray = 255 - gray  # from here on, dark ink on light paper
-    if max(gray.shape) < SMALLEST_PHOTO:
+    return gray if dark_ink else 255 - gray
+
+
+def even_light(gray: np.ndarray) -> np.ndarray:
+    """How much ink each pixel of `paper_and_ink` holds, 0 (paper) to 255, the paper's uneven light divided out."""
+    if max(gray.shape) < SMALLEST_PHOTO:  # a crop or a scan: its edge is the paper
         paper = np.full(gray.shape, np.median(_border(gray)), dtype=np.float32)
     else:
         # The paper's light varies slowly: estimated on a reduced copy, which is fast.
@@ -197,9 +223,13 @@ def _border(image: np.ndarray) -> np.ndarray:
     return np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])
 
 
-def ink_mask(ink: np.ndarray) -> np.ndarray:
-    """The pixels that are ink (255) or paper (0), without specks or long lines. Raises `NoDigit` if none."""
-    strongest = int(cv2.medianBlur(ink, 3).max()) if min(ink.shape) >= 3 else int(ink.max())
+def ink_or_not(ink: np.ndarray) -> np.ndarray:
+    """The pixels that are ink (255) or paper (0), from `even_light`'s map. Raises `NoDigit` if the picture is blank.
+
+    The threshold is Otsu's, and at least `INK_FRACTION` of the strongest ink: faint marks
+    beside a dark digit are not ink.
+    """
+    strongest = int(cv2.medianBlur(ink, 3).max()) if min(ink.shape) >= 3 else int(ink.max())  # no lone speck
     if strongest < MIN_CONTRAST:
         raise NoDigit(
             f"no digit found: the image is blank (ink and paper differ by {strongest} of 255, "
@@ -207,10 +237,7 @@ def ink_mask(ink: np.ndarray) -> np.ndarray:
         )
     otsu, _ = cv2.threshold(ink, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     _, mask = cv2.threshold(ink, max(otsu, INK_FRACTION * strongest, MIN_CONTRAST / 2), 255, cv2.THRESH_BINARY)
-    without_lines = remove_lines(mask)
-    if not without_lines.any():
-        raise NoDigit("no digit found: only lines (ruled or squared paper, or a page's edge)")
-    return without_lines
+    return mask
 
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
