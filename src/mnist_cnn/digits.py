@@ -39,6 +39,7 @@ from mnist_cnn.data import IMAGE_SHAPE
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame
 WORKING_SIZE = 512  # larger pictures are shrunk to this many pixels on their longer side first
+NEIGHBOURHOOD = 0.75  # of the picture's shorter side: where the ink is told from the paper around it
 OUTSTANDING = 0.5  # percent of the pixels that stand out most from their neighbourhood, dark or light
 SMALLEST_PHOTO = 64  # pictures smaller than this (on their longer side) are crops or scans: no shadow to remove
 PAPER_WINDOW = 0.25  # the closing that estimates the paper spans this fraction of the shorter side
@@ -46,14 +47,16 @@ PAPER_SIZE = 64  # pixels on the shorter side of the copy the paper's light is e
 DARKEST_PAPER = 0.25  # paper in shade is at least this fraction as bright as the brightest paper
 MIN_CONTRAST = 40  # of 255: below this difference between ink and paper, the picture is blank
 INK_FRACTION = 0.3  # ink is at least this fraction of the strongest ink (after specks are dropped)
-LINE_SPAN = 0.3  # a straight run of ink across this fraction of the picture's width or height may be a line
-LINE_RATIO = 20  # ... if it is this many times as long as it is thick
+LINE_SPAN = 0.3  # a straight run of ink over this fraction of the picture's width or height may be part of a line
+LINE_THICKNESS = 0.05  # ... where it is thinner than this fraction of the picture's shorter side
+LINE_EXTENT = 0.75  # ... and such runs reach across this fraction of it
+SHORTEST_LINE = 16  # pixels: no line is looked for in a picture whose span gives less
 SPECK = 0.05  # marks with less than this fraction of the largest mark's ink are specks
 DIGIT_HEIGHT = 0.4  # a mark less tall than this fraction of the tallest is not a digit of a number
 DIGIT_INK = 0.15  # ... nor one with less than this fraction of the most ink
 BRIDGE = 0.25  # strokes this many stroke widths apart (on either side) are parts of one mark
 STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (docs/predict.md)
-MAX_INK = 0.35  # mean brightness of a prepared digit above which it is a blot (MNIST's test digits: at most 0.33)
+MAX_INK = 0.35  # a prepared digit with more of its frame inked is a blot (MNIST's test digits: at most 0.33)
 
 Box = tuple[int, int, int, int]  # left, top, width, height, in the picture's pixels
 
@@ -135,8 +138,8 @@ def preparation_steps(picture: Image.Image | np.ndarray, *, whole: bool = False,
 
 
 def is_blot(image: np.ndarray) -> bool:
-    """Whether a prepared 28x28 digit holds more ink than any of MNIST's: a blot or a filled shape."""
-    return float(image.mean()) / 255 > MAX_INK
+    """Whether a prepared 28x28 digit is more ink than MNIST's digits are: a blot or a filled shape."""
+    return float(np.mean(image > 127)) > MAX_INK
 
 
 def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
@@ -191,13 +194,13 @@ def is_dark_ink(gray: np.ndarray) -> bool:
     """Whether the ink in a grayscale picture is darker than its paper.
 
     The ink is what stands out most from the paper around it: the pixels that differ most from
-    their neighbourhood's median, where the neighbourhood is half the picture (light falling off
-    or a shadow changes the paper far more slowly). A picture smaller than `SMALLEST_PHOTO` is a
-    crop of a digit, whose edge is paper.
+    their neighbourhood's median, where the neighbourhood is most of the picture (larger than a
+    bold digit; light falling off or a shadow changes the paper more slowly). A picture smaller
+    than `SMALLEST_PHOTO` is a crop of a digit, whose edge is paper.
     """
     if max(gray.shape) < SMALLEST_PHOTO:
         return bool(np.median(_border(gray)) >= 128)
-    neighbourhood = _smooth(cv2.medianBlur(_reduced(gray), _window(gray, 0.5)), gray.shape)
+    neighbourhood = _smooth(cv2.medianBlur(_reduced(gray), _window(gray, NEIGHBOURHOOD)), gray.shape)
     difference = gray.astype(np.int16) - neighbourhood
     darker, lighter = np.percentile(difference, (OUTSTANDING, 100 - OUTSTANDING))
     return bool(-darker >= lighter)
@@ -243,17 +246,32 @@ def ink_or_not(ink: np.ndarray) -> np.ndarray:
 def remove_lines(mask: np.ndarray) -> np.ndarray:
     """`mask` without long thin lines across it (rules, squares, margins); crossed strokes closed again.
 
-    A line is a straight horizontal or vertical run of ink over `LINE_SPAN` of the picture that is
-    at least `LINE_RATIO` times as long as it is thick: a digit's bar, however long, is thicker.
+    A line is made of straight horizontal (or vertical) runs of ink, each over `LINE_SPAN` of the
+    picture, thinner than `LINE_THICKNESS` of it, that together reach across `LINE_EXTENT` of it:
+    a digit's straight stroke is shorter, and where a rule crosses a digit's bar the bar is
+    thicker, and stays. A picture whose only mark is one such line is a "1", and keeps it.
     """
     height, width = mask.shape
+    thick = max(3, round(LINE_THICKNESS * min(height, width))) + 1
     lines = np.zeros_like(mask)
-    for kernel in ((round(LINE_SPAN * width), 1), (1, round(LINE_SPAN * height))):
-        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, kernel))
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(runs, connectivity=8)
-        length = stats[1:, cv2.CC_STAT_WIDTH if kernel[0] > 1 else cv2.CC_STAT_HEIGHT]
-        thin = np.flatnonzero(length**2 >= LINE_RATIO * stats[1:, cv2.CC_STAT_AREA]) + 1  # length / thickness
-        lines |= np.where(np.isin(labels, thin), 255, 0).astype(np.uint8)
+    count = 0
+    for length, horizontal in ((round(LINE_SPAN * width), True), (round(LINE_SPAN * height), False)):
+        if length < SHORTEST_LINE:  # a picture this small is a crop of a digit, not a page
+            continue
+        along, across = ((length, 1), (1, thick)) if horizontal else ((1, length), (thick, 1))  # (width, height)
+        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+        # Where a stroke's ragged edge makes long runs in every other column, the runs are one area.
+        runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, 1) if horizontal else (1, 3), np.uint8))
+        thin = runs & ~cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+        # A rule broken where it crosses a digit's bar (or where it is faint) is still one line.
+        gap = (width // 2, 1) if horizontal else (1, height // 2)
+        bridged = cv2.morphologyEx(thin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, gap))
+        found, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+        labels[thin == 0] = 0
+        extent = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
+        long = np.flatnonzero(extent >= LINE_EXTENT * (width if horizontal else height)) + 1
+        lines |= np.where(np.isin(labels, long), 255, 0).astype(np.uint8)
+        count += len(long)
     if not lines.any():
         return mask
     # Widen each line by a pixel (its anti-aliased edge), remove it, then close the gaps it left in
@@ -262,9 +280,9 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     lines = cv2.dilate(lines, np.ones((3, 3), np.uint8))
     remaining = cv2.bitwise_and(mask, cv2.bitwise_not(lines))
     closed = remaining.copy()
-    for kernel in ((1, thickness), (thickness, 1)):
+    for kernel in ((thickness, 1), (1, thickness)):  # numpy shapes: (rows, columns)
         closed |= cv2.morphologyEx(remaining, cv2.MORPH_CLOSE, np.ones(kernel, np.uint8)) & lines
-    return closed
+    return mask if count == 1 and not closed.any() else closed
 
 
 def _line_thickness(lines: np.ndarray) -> int:
