@@ -2,10 +2,13 @@
 
     python benchmarks/predict_speed.py [--model models/mnist_cnn.keras] [--repeats 5]
 
-Writes the first 1,000 MNIST test digits as PNG files, then times, alternating, each in a new
-process (start-up included, as a user waits for it):
+Writes the first 1,000 MNIST test digits as PNG files, the same digits photographed (one of
+`photos.CONDITIONS` each, in turn; JPEG files of 96 to 200 pixels a side) and one phone-sized
+photo (4,000 x 3,000 pixels, a digit on ruled paper, JPEG), then times, alternating, each in a
+new process (start-up included, as a user waits for it):
 
-- LiteRT: `python -m mnist_cnn predict` on one image, then on the folder of 1,000;
+- LiteRT: `python -m mnist_cnn predict` on one image, on the phone photo, on the folder of
+  1,000 PNGs and on the folder of 1,000 photos;
 - Keras: the same preparation of the images, with the saved `.keras` model loaded by Keras
   (TensorFlow imported) instead of the LiteRT export.
 
@@ -23,8 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+import cv2
+import numpy as np
 from PIL import Image
 
+from mnist_cnn import photos
 from mnist_cnn.data import load_mnist
 from mnist_cnn.settings import MODEL_PATH
 
@@ -56,16 +62,27 @@ def main() -> None:
     print(f"{time.strftime('%Y-%m-%d')}, {this_machine().describe()}, {options.repeats} runs of each, alternating")
     (_, _), (x_test, _) = load_mnist()
     with tempfile.TemporaryDirectory() as folder:
+        scans, photographed = Path(folder) / "scans", Path(folder) / "photos"
+        scans.mkdir(), photographed.mkdir()
+        conditions = list(photos.CONDITIONS)
+        rng = np.random.default_rng(0)
         for index, digit in enumerate(x_test[:IMAGES]):
-            Image.fromarray(255 - digit).save(Path(folder) / f"{index:04d}.png")  # dark ink on white
-        one = str(Path(folder) / "0000.png")
+            Image.fromarray(255 - digit).save(scans / f"{index:04d}.png")  # dark ink on white
+            photo = photos.photograph(digit, conditions[index % len(conditions)], rng)
+            Image.fromarray(photo).save(photographed / f"{index:04d}.jpg", quality=90)
+        phone = Path(folder) / "phone.jpg"
+        page = cv2.resize(photos.photograph(x_test[0], "ruled", rng), (3000, 4000), interpolation=cv2.INTER_CUBIC)
+        Image.fromarray(page).save(phone, quality=90)
+        one = str(scans / "0000.png")
         predict = [sys.executable, "-m", "mnist_cnn", "predict", "--model", str(options.model)]
         keras_path = [sys.executable, "-c", KERAS_PATH, str(options.model)]
         cases = {
             "LiteRT, 1 image": predict + [one],
             "Keras, 1 image": keras_path + [one],
-            f"LiteRT, {IMAGES} images": predict + [folder],
-            f"Keras, {IMAGES} images": keras_path + [folder],
+            "LiteRT, 1 phone photo": predict + [str(phone)],
+            f"LiteRT, {IMAGES} images": predict + [str(scans)],
+            f"LiteRT, {IMAGES} photos": predict + [str(photographed)],
+            f"Keras, {IMAGES} images": keras_path + [str(scans)],
         }
         seconds = {name: [] for name in cases}
         for _ in range(options.repeats):

@@ -77,3 +77,49 @@ def test_compare_mistakes_fixed_remaining_new():
     after[0, 0], after[1, 7], after[2, 9], after[3, 5] = 0.9, 0.6, 0.7, 0.95  # wrong: 1, 2, 3
     fixed, remaining, new = evaluation.compare_mistakes(truth, before, after)
     assert fixed.tolist() == [0] and remaining.tolist() == [3, 1] and new.tolist() == [2]
+
+
+def test_reading_confusion_counts_photos_not_read_in_a_column_of_their_own():
+    truth = np.array([0, 1, 1, 2, 9])
+    read = np.array([0, 7, evaluation.NOT_READ, 2, evaluation.NOT_READ])
+    confusion = evaluation.reading_confusion(truth, read)
+    assert confusion.shape == (10, 11) and confusion.sum() == 5
+    assert confusion[0, 0] == 1 and confusion[1, 7] == 1 and confusion[1, 10] == 1 and confusion[9, 10] == 1
+    with pytest.raises(ValueError, match=r"one reading per label \(5,\), found \(4,\)"):
+        evaluation.reading_confusion(truth, read[:4])
+
+
+def drawn_digit(digit: int) -> np.ndarray:
+    """A 28x28 light-on-black stand-in for a handwritten 1 or 0."""
+    image = np.zeros((28, 28), np.uint8)
+    if digit == 1:
+        image[4:24, 13:16] = 255
+    else:
+        image[4:24, 8:11] = image[4:24, 17:20] = image[4:7, 8:20] = image[21:24, 8:20] = 255
+    return image
+
+
+def ink_width_network(images: np.ndarray) -> np.ndarray:
+    """A stand-in network that reads a narrow digit as 1 and a wide one as 0, from the prepared images."""
+    columns = (images[..., 0] > 0.5).any(axis=1).sum(axis=1)
+    probabilities = np.zeros((len(images), 10))
+    probabilities[np.arange(len(images)), np.where(columns < 8, 1, 0)] = 1
+    return probabilities
+
+
+def test_photo_readings_read_each_condition_as_predict_does():
+    images = np.stack([drawn_digit(1), drawn_digit(0), drawn_digit(1)])
+    labels = np.array([1, 0, 1])
+    readings = evaluation.photo_readings(
+        {"width": ink_width_network, "always 7": lambda images: np.eye(10)[np.full(len(images), 7)]},
+        images,
+        conditions=["clean scan", "ruled"],
+        seed=0,
+    )
+    assert list(readings) == ["clean scan", "ruled"]
+    assert readings["clean scan"]["width"].tolist() == [1, 0, 1]
+    table = evaluation.accuracy_by_condition(readings, labels)
+    assert table.loc["clean scan", "width"] == 100.0 and table.loc["ruled", "always 7"] == 0.0
+    assert table.index.tolist() == ["clean scan", "ruled", "all conditions"]
+    blank = [np.full((60, 60, 3), 230, np.uint8)]
+    assert evaluation.read_photographs(ink_width_network, blank).tolist() == [evaluation.NOT_READ]

@@ -145,3 +145,13 @@ def accuracy_by_condition(readings: Mapping[str, Mapping[str, np.ndarray]], true
     table.loc["all conditions"] = table.mean()
     table.index.name = "condition"
     return table.round(1)
+
+
+def reading_confusion(true_labels: np.ndarray, readings: np.ndarray) -> np.ndarray:
+    """The 10x11 confusion of photo readings: row = true digit, column = digit read, the last column `NOT_READ`."""
+    true_labels, readings = np.asarray(true_labels), np.asarray(readings)
+    if readings.shape != true_labels.shape:
+        raise ValueError(f"Expected one reading per label {true_labels.shape}, found {readings.shape}.")
+    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES + 1), dtype=int)
+    np.add.at(confusion, (true_labels, np.where(readings == NOT_READ, NUM_CLASSES, readings)), 1)
+    return confusion
