@@ -1,57 +1,65 @@
-"""Distort MNIST digits the ways other people's handwriting, pens and cameras differ from MNIST.
+"""Distort MNIST digits the ways other people's handwriting, pens and cameras differ from MNIST's.
 
 A network trained on MNIST alone reads MNIST's test set almost perfectly, yet misreads many
 digits written by other people, photographed or scanned, and prepared by `mnist_cnn.digits`.
-MNIST's writers were American census staff and students, all scanned the same way and prepared
-the same way: a sharp, bright stroke of one pen's width, fitted into a 20x20 box, centred by its
-centre of mass. Other handwriting differs from that in ways we can name, so we train on MNIST
-with those differences added at random. Each distortion imitates one of them:
+MNIST's writers were American census staff and students, scanned alike and prepared alike: a
+sharp, bright stroke of about one width, fitted into a 20x20 box and centred by its centre of
+mass. Other handwriting differs from that in ways we can name, so we train on MNIST with those
+differences added at random, each distortion imitating one of them.
 
 **The pen.**
 
 - *Stroke width*: a felt-tip or a marker writes thicker than MNIST's pens, a fine pen or a hard
-  pencil thinner, and the preparation's stroke-width correction only thickens the thinnest. We
-  change the width by a fraction of a pixel: the digit is drawn at twice the size, dilated
-  (thicker) or eroded (thinner) there by one or two pixels, blended for fractions, and reduced
-  back. A thin stroke is never thinned away: thinning takes at most `MAX_INK_LOSS` of the ink.
+  pencil thinner (the preparation only thickens the thinnest strokes). The change is a fraction
+  of a pixel: each digit is enlarged to twice the size, dilated (thicker) or eroded (thinner)
+  there by a pixel or two, reduced back by averaging, and blended with the original for
+  fractions. Thinning never takes away more than `MAX_INK_LOSS` of a digit's ink, so a thin
+  stroke gets narrower but is never erased.
 
-**The hand, and the camera's angle**: one affine map per image, about its centre of mass.
+**The hand, and the camera's angle**: one affine map per image, taken about its centre of mass.
 
 - *Slant* (a horizontal shear): many people write with a forward or a backward lean.
 - *Rotation*: a photo is rarely taken square to the line of writing.
-- *Uneven scale*: narrow or wide handwriting. The preparation scales each digit to fit the
-  20x20 box, so what survives it is the aspect ratio, and a little size from its thresholds.
-- *Shift*: the preparation centres the digit to the nearest whole pixel, and a stray mark or a
-  speck of dirt moves the centre of mass: a pixel or so off.
+- *Uneven scale*: narrow or wide handwriting. The preparation fits every digit to the 20x20 box,
+  so what survives it is mostly the aspect ratio.
+- *Shift*: the preparation centres to whole pixels, and a stray mark or a speck moves the centre
+  of mass: a digit a pixel or so off centre.
 - *Elastic distortion* (Simard, Steinkraus and Platt, 2003): a smooth random displacement field,
-  the wobble of a hand that is not a typeface: loops rounder or flatter, strokes bent a little.
-  It is folded into the same resampling as the affine map, so each image is interpolated once.
+  the wobble of a hand that is not a typeface: loops rounder or flatter, strokes bent. It is
+  added to the affine map's coordinates, so each image is resampled (`cv2.remap`) once.
 
-**The photo or the scan**, at 28x28:
+**The photo or the scan.**
 
 - *Blur*: an out-of-focus or shaken photo, a soft scan.
-- *Lower resolution*: a digit written small on a page, or a low-resolution scan (USPS's digits
-  are 16x16), enlarged to MNIST's size by the preparation: blocky, then soft. The 28x28 frame is
-  reduced to 12 to 20 pixels (the digit to 9 to 14 pixels high) and enlarged back.
+- *Lower resolution*: a digit written small on the page, or a low-resolution scan (USPS's digits
+  are 16x16), that the preparation enlarges to MNIST's size: blocky, then soft. The 28x28 frame
+  is reduced to 12 to 20 pixels (the digit to 9 to 14 pixels high) and enlarged back. An image
+  gets blur or lower resolution, never both: together they soften a digit past reading.
 - *Contrast*: faint pencil, a dim photo: every pixel scaled down, the ink's peak with it.
 - *Noise*: paper texture and camera noise that survive the background's removal.
 
 Each distortion is applied to an image with its own probability, its strength drawn uniformly
-from its range; `Distortions` holds these settings. The result is clipped to [0, 1], as the
-preparation's images are. It is not re-centred: an affine map carries the centre of mass to the
-same point, so a map taken about the centre of mass leaves it where MNIST put it, and the only
-displacement is the deliberate shift; the stroke change and the elastic field move it by a
-fraction of a pixel, as little as the preparation's rounding to whole pixels does. Nor is the
-digit refitted to the 20x20 box: the map is shrunk only where the ink would come within
-`FRAME_MARGIN` pixels of the frame's edge.
+from a range; `Distortions` holds these settings, and its defaults keep every digit readable by
+a person. Then, as the preparation brings every digit's brightest ink to full brightness, each
+digit dimmed by blurring, thinning or resampling is brightened back to its own peak (only the
+contrast dims it, on purpose), and the result is clipped to [0, 1].
 
-All of it is numpy and OpenCV on whole batches, outside the model: the saved model stays a plain
-Keras model, on any backend. `distort` distorts one batch; `DistortedBatches`, a
+It is not re-centred by its centre of mass. An affine map carries the centre of mass to the
+same point, so a map taken about it leaves it where MNIST put it, and the shift moves it on
+purpose; the elastic field moves it too, by about half a pixel (a shape changed changes its
+centre), well within the range the network is taught by the shift anyway. Re-centring would
+cost a second resampling, which softens the digit, for nothing the network needs. The digit is
+kept whole instead: the affine map is shrunk where needed to keep the ink `FRAME_MARGIN` pixels
+inside the frame, and the elastic field fades to nothing at the frame's edge.
+
+All of it is numpy and OpenCV on whole batches, outside the model, so the saved model stays a
+plain Keras model on any backend. `distort` distorts a batch; `DistortedBatches`, a
 `keras.utils.PyDataset`, gives `model.fit` freshly distorted, reshuffled batches each epoch.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from dataclasses import dataclass, fields
@@ -64,8 +72,9 @@ from mnist_cnn.data import IMAGE_SHAPE
 
 SIZE = IMAGE_SHAPE[0]  # 28: the frame's side in pixels (MNIST's frames are square)
 LARGE = 2 * SIZE  # the side at which strokes are thickened and thinned
-FRAME_MARGIN = 2.0  # pixels kept between the frame's edge and the centres of the outermost ink pixels
-INK_THRESHOLD = 0.1  # a pixel brighter than this fraction of its image's brightest is ink, for the frame fit
+FRAME_MARGIN = 2.0  # pixels the affine map keeps between the frame's edge and the outermost ink (or less, as before)
+ELASTIC_TAPER = 4.0  # pixels from the frame's edge over which the elastic displacements fade to none
+INK_THRESHOLD = 0.1  # a row or column whose pixels add up to this fraction of the brightest pixel holds ink
 MAX_INK_LOSS = 0.4  # thinning takes away at most this fraction of a digit's ink
 STROKE_LEVELS = (-1, 0, 1, 2)  # the stroke changes drawn, in pixels of width at 28x28; others are blends
 CHUNK = 512  # images drawn in one OpenCV call: their stacked rows stay within remap's 32,767
@@ -102,14 +111,14 @@ class Distortions:
     elastic_displacement: tuple[float, float] = (0.3, 1.0)  # root-mean-square displacement along each axis
     elastic_smoothness: float = 4.0  # sigma of the Gaussian that smooths the random displacements
     # The photo or the scan.
-    blur_probability: float = 0.25
+    blur_probability: float = 0.2
     blur_sigma: tuple[float, float] = (0.5, 1.2)  # sigma of the Gaussian blur
-    low_resolution_probability: float = 0.25
+    low_resolution_probability: float = 0.25  # of the images not blurred: 0.2 of all
     low_resolution_size: tuple[int, int] = (12, 20)  # side the 28x28 frame is reduced to, then enlarged back from
     contrast_probability: float = 0.2
     ink_peak: tuple[float, float] = (0.6, 1.0)  # factor on every pixel, so on the brightest ink
-    noise_probability: float = 0.3
-    noise_level: tuple[float, float] = (0.02, 0.08)  # standard deviation of the Gaussian noise added to each pixel
+    noise_probability: float = 0.25
+    noise_level: tuple[float, float] = (0.02, 0.06)  # standard deviation of the Gaussian noise added to each pixel
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -149,6 +158,18 @@ class Distortions:
         """Settings with every distortion off: `distort` returns a copy of the images."""
         return cls(**{name: 0.0 for name in _probability_names()})
 
+    @classmethod
+    def only(cls, name: str) -> Distortions:
+        """One distortion always (`Distortions.only("slant")`), every other off: to see what each does."""
+        if name not in cls.names():
+            raise ValueError(f"Expected one of the distortions {', '.join(cls.names())}; found {name!r}.")
+        return dataclasses.replace(cls.none(), **{f"{name}_probability": 1.0})
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The distortions by name, in the order `distort` applies them: "stroke", "slant", ..."""
+        return tuple(probability.removesuffix("_probability") for probability in _probability_names())
+
 
 @functools.cache
 def _probability_names() -> tuple[str, ...]:
@@ -176,12 +197,14 @@ def distort(images: np.ndarray, rng: np.random.Generator, distortions: Distortio
         raise TypeError(f"Expected rng to be a numpy.random.Generator, found a {type(rng).__name__}.")
     settings, count = distortions, len(images)
     result = images[..., 0].copy()
+    peaks = result.max(axis=(1, 2))
 
     # Every choice is drawn up front for every image, in a fixed order; an image that does not
     # get a distortion gets its neutral strength.
     chances = np.array([getattr(settings, name) for name in _probability_names()])
     draws = rng.random((count, len(chances))) < chances
     applied = {name.removesuffix("_probability"): column for name, column in zip(_probability_names(), draws.T)}
+    applied["low_resolution"] &= ~applied["blur"]  # one or the other: both at once soften a digit past reading
     stroke = np.where(applied["stroke"], rng.uniform(*settings.stroke_change, count), 0.0)
     slant = np.where(applied["slant"], rng.uniform(*settings.slant, count), 0.0)
     rotation = np.where(applied["rotation"], rng.uniform(*settings.rotation, count), 0.0)
@@ -194,9 +217,10 @@ def distort(images: np.ndarray, rng: np.random.Generator, distortions: Distortio
     ink_peak = np.where(applied["contrast"], rng.uniform(*settings.ink_peak, count), 1.0)
     noise_level = np.where(applied["noise"], rng.uniform(*settings.noise_level, count), 0.0)
 
-    # The pen and the hand, drawn at twice the size, for the images that get any of them.
-    drawn = np.flatnonzero((stroke != 0) | (slant != 0) | (rotation != 0) | (scale != 1).any(1) | (shift != 0).any(1))
-    drawn = np.union1d(drawn, np.flatnonzero(elastic > 0))
+    # The pen and the hand, for the images that get any of them.
+    drawn = np.flatnonzero(
+        (stroke != 0) | (slant != 0) | (rotation != 0) | (scale != 1).any(1) | (shift != 0).any(1) | (elastic > 0)
+    )
     for start in range(0, len(drawn), CHUNK):
         rows = drawn[start : start + CHUNK]
         maps = _affine_maps(result[rows], slant[rows], rotation[rows], scale[rows], shift[rows])
@@ -208,7 +232,12 @@ def distort(images: np.ndarray, rng: np.random.Generator, distortions: Distortio
     if len(scanned):
         operators = _low_resolution_matrices()[side[scanned]] @ _blur_matrices(blur[scanned])
         result[scanned] = operators @ result[scanned] @ operators.transpose(0, 2, 1)
-    result *= ink_peak.astype(np.float32)[:, None, None]
+    # The preparation brings every digit's brightest ink to full brightness, so a blurred, thinned
+    # or resampled digit is brightened back to its own peak; only the contrast dims it, on purpose.
+    dimmed = result.max(axis=(1, 2))
+    result *= (ink_peak * np.where(dimmed > 0, peaks / np.where(dimmed > 0, dimmed, 1), 1)).astype(np.float32)[
+        :, None, None
+    ]
     noisy = np.flatnonzero(noise_level > 0)
     if len(noisy):
         noise = rng.standard_normal((len(noisy), SIZE, SIZE), dtype=np.float32)
@@ -224,13 +253,15 @@ def _affine_maps(
 
     Coordinates are x across and y down, with pixel centres at whole numbers. The map scales,
     slants and rotates about the image's centre of mass, then shifts; where the ink would come
-    within `FRAME_MARGIN` of the frame's edge, it is shrunk and the shift cut short.
+    nearer the frame's edge than `FRAME_MARGIN` pixels (or than it was), the map is shrunk and
+    the shift cut short.
     """
     count = len(images)
-    coordinates = np.arange(SIZE, dtype=np.float64)
-    mass = images.sum(axis=(1, 2), dtype=np.float64)
+    ones = np.ones(SIZE, dtype=np.float32)
+    across, down = (ones @ images).astype(np.float64), (images @ ones).astype(np.float64)  # column and row sums
+    mass = across.sum(axis=1)
     blank = mass == 0
-    centre = np.stack([images.sum(axis=1) @ coordinates, images.sum(axis=2) @ coordinates], axis=1)
+    centre = np.stack([across, down], axis=1) @ np.arange(SIZE)  # (N, 2): x, then y
     centre = np.where(blank[:, None], (SIZE - 1) / 2, centre / np.where(blank, 1.0, mass)[:, None])
 
     cosine, sine = np.cos(np.radians(rotation)), np.sin(np.radians(rotation))
@@ -242,20 +273,20 @@ def _affine_maps(
     linear = linear @ shear * scale[:, None, :]  # the width and the height are scaled first
 
     # The ink's bounding box, carried by the map, must fit between the margins.
-    ink = images > INK_THRESHOLD * images.max(axis=(1, 2), keepdims=True)
-    ink[blank] = False
-    columns, rows = ink.any(axis=1), ink.any(axis=2)
+    threshold = np.maximum(INK_THRESHOLD * images.max(axis=(1, 2)), np.finfo(np.float32).tiny)[:, None]
+    columns, rows = across >= threshold, down >= threshold
     left, right = columns.argmax(1), SIZE - 1 - columns[:, ::-1].argmax(1)
     top, bottom = rows.argmax(1), SIZE - 1 - rows[:, ::-1].argmax(1)
     corners = np.stack([np.stack([x, y], 1) for x in (left, right) for y in (top, bottom)], 2) - centre[:, :, None]
     corners[blank] = 0.0
     moved = linear @ corners  # (N, 2, 4): the corners after the map, about the centre of mass
     low, high = moved.min(axis=2), moved.max(axis=2)
-    room = SIZE - 1 - 2 * FRAME_MARGIN
-    shrink = np.minimum(1.0, room / np.maximum(high - low, 1e-9).max(axis=1))
+    margin = np.minimum(FRAME_MARGIN, np.stack([left, top, SIZE - 1 - right, SIZE - 1 - bottom]).min(axis=0))[:, None]
+    room = SIZE - 1 - 2 * margin
+    shrink = np.minimum(1.0, room[:, 0] / np.maximum(high - low, 1e-9).max(axis=1))
     linear *= shrink[:, None, None]
     low, high = low * shrink[:, None], high * shrink[:, None]
-    target = np.clip(centre + shift, FRAME_MARGIN - low, SIZE - 1 - FRAME_MARGIN - high)
+    target = np.clip(centre + shift, margin - low, SIZE - 1 - margin - high)
     translation = target - (linear @ centre[:, :, None])[:, :, 0]
     return np.concatenate([linear, translation[:, :, None]], axis=2)
 
@@ -276,10 +307,10 @@ def _draw(
     """
     count = len(images)
     order = np.argsort(stroke, kind="stable")  # thinner first, thicker last: each change is one block of rows
-    images, maps, elastic, stroke = images[order], maps[order], elastic[order], stroke[order]
+    maps, elastic, stroke = maps[order], elastic[order], stroke[order]
     tile = SIZE + GAP  # each image with GAP // 2 blank rows above and below it
     source = np.zeros((count, tile, SIZE), dtype=np.float32)
-    source[:, GAP // 2 : -GAP // 2] = images
+    source[:, GAP // 2 : -GAP // 2] = images[order]
 
     # Where each pixel takes its value from, x and y: its coordinates through the inverse map,
     # plus the displacement; y is counted from the top of the image's own rows, then moved to them.
@@ -316,7 +347,8 @@ def _draw(
 
 def _change_stroke_width(strip: np.ndarray, change: np.ndarray) -> np.ndarray:
     """The images (N, 28, 28) stacked in `strip`, GAP // 2 blank rows around each, with their strokes
-    thickened (change > 0) or thinned (< 0) by `change` pixels of width; `change` is in ascending order.
+    thickened (change > 0) or thinned (< 0) by `change` pixels of width; `change` is in ascending
+    order. The result is a view of `strip`, which is changed.
 
     The images are enlarged to twice the size, where the 3x3 cross moves each edge of a stroke by
     one pixel (half a pixel at 28x28, so a pixel of width) and the 5x5 disc by two; eroded or
@@ -332,11 +364,12 @@ def _change_stroke_width(strip: np.ndarray, change: np.ndarray) -> np.ndarray:
     )
 
     def morphed(start: int, stop: int, operation, kernel: np.ndarray) -> np.ndarray:
-        large = cv2.resize(strip[start * tile : stop * tile], (LARGE, 2 * (stop - start) * tile))
+        large = cv2.resize(
+            strip[start * tile : stop * tile], (LARGE, 2 * (stop - start) * tile), interpolation=cv2.INTER_LINEAR
+        )
         small = cv2.resize(operation(large, kernel), (SIZE, (stop - start) * tile), interpolation=cv2.INTER_AREA)
         return small.reshape(-1, tile, SIZE)[:, GAP // 2 : -GAP // 2]
 
-    result = images.copy()
     weight = np.abs(change).astype(np.float32)[:, None, None]
     if thinner:
         original, eroded = images[:thinner], morphed(0, thinner, cv2.erode, CROSS)
@@ -344,47 +377,61 @@ def _change_stroke_width(strip: np.ndarray, change: np.ndarray) -> np.ndarray:
         ink = original.sum(axis=(1, 2), dtype=np.float64)
         lost = 1 - eroded.sum(axis=(1, 2), dtype=np.float64) / np.maximum(ink, 1e-9)
         fraction = np.minimum(weight[:thinner], (MAX_INK_LOSS / np.maximum(lost, MAX_INK_LOSS))[:, None, None])
-        result[:thinner] = original + fraction.astype(np.float32) * (eroded - original)
+        original += fraction.astype(np.float32) * (eroded - original)  # in place: `images` is a view of `strip`
     if thicker < len(change):
         original, dilated = images[thicker:], morphed(thicker, len(change), cv2.dilate, CROSS)
-        result[thicker:] = original + np.minimum(weight[thicker:], 1) * (dilated - original)
-        if thickest < len(change):
+        widest = morphed(thickest, len(change), cv2.dilate, DISC) if thickest < len(change) else None
+        original += np.minimum(weight[thicker:], 1) * (dilated - original)
+        if widest is not None:
             dilated = dilated[thickest - thicker :]
-            widest = morphed(thickest, len(change), cv2.dilate, DISC)
-            result[thickest:] = dilated + (weight[thickest:] - 1) * (widest - dilated)
-    return result
+            images[thickest:] = dilated + (weight[thickest:] - 1) * (widest - dilated)
+    return images
 
 
 def _displacement_fields(displacement: np.ndarray, smoothness: float, rng: np.random.Generator) -> np.ndarray:
-    """Smooth random displacements (2, N, 28, 28), across then down, with the given root-mean-square
-    size along each axis, in pixels.
+    """Smooth random displacements (2, N, 28, 28), across then down, in pixels, of about the given
+    root-mean-square size along each axis and none on average over the frame: they bend the digit
+    rather than move it, and fade to none at the frame's edge.
 
     As Simard et al. do, uniform noise from -1 to 1 is smoothed with a Gaussian. It is drawn on a
     grid twice as coarse as the frame (the field varies over `smoothness` pixels, so little is
     lost), as one long strip with a tile per image and axis, wider than the tiles so that no tile
-    meets the strip's border.
+    meets the strip's border; each tile is then centred on zero, scaled, and enlarged.
     """
     count = len(displacement)
     coarse, sigma = SIZE // 2, smoothness / 2  # sigma in coarse pixels
     reach = math.ceil(3 * sigma)
     kernel = cv2.getGaussianKernel(2 * reach + 1, sigma, cv2.CV_32F)
-    spread = float((kernel**2).sum()) / math.sqrt(3)  # the standard deviation of the smoothed noise
     noise = rng.random((2 * count * coarse, coarse + 2 * reach), dtype=np.float32)
     noise *= 2
     noise -= 1
     smooth = cv2.sepFilter2D(noise, -1, kernel, kernel, borderType=cv2.BORDER_REFLECT)[:, reach:-reach]
-    smooth *= np.tile(np.repeat(displacement / spread, coarse), 2).astype(np.float32)[:, None]
-    large = cv2.resize(smooth, (SIZE, 2 * count * SIZE), interpolation=cv2.INTER_LINEAR)
-    return large.reshape(2, count, SIZE, SIZE)
+    tiles = smooth.reshape(2, count, coarse, coarse)
+    tiles -= tiles.mean(axis=(2, 3), keepdims=True)  # a displacement shared by the whole digit would only move it
+    size = np.sqrt((tiles**2).mean(axis=(0, 2, 3)))  # enlarging keeps the mean and, this smooth, the size
+    tiles *= (displacement / np.maximum(size, 1e-12)).astype(np.float32)[:, None, None]
+    large = cv2.resize(tiles.reshape(-1, coarse), (SIZE, 2 * count * SIZE), interpolation=cv2.INTER_LINEAR)
+    large = large.reshape(2, count, SIZE, SIZE)
+    large *= _taper()
+    return large
+
+
+@functools.cache
+def _taper() -> np.ndarray:
+    """A window (28, 28) that is 1 inside and falls to 0 at the frame's edge over `ELASTIC_TAPER` pixels:
+    displacements that fade to none at the edge carry no ink out of the frame."""
+    distance = np.minimum(np.arange(SIZE), SIZE - 1 - np.arange(SIZE))
+    ramp = np.clip(distance / ELASTIC_TAPER, 0, 1)
+    return np.minimum.outer(ramp, ramp).astype(np.float32)
 
 
 def _blur_matrices(sigma: np.ndarray) -> np.ndarray:
     """Per sigma, the 28x28 matrix of a Gaussian blur along one axis, blank beyond the frame; 0 is none."""
-    distance = np.subtract.outer(np.arange(SIZE), np.arange(SIZE))
     offsets = np.arange(-(SIZE - 1), SIZE)
-    safe = np.where(sigma > 0, sigma, 1.0)[:, None, None]
-    weights = np.exp(-0.5 * (distance / safe) ** 2) / np.exp(-0.5 * (offsets / safe) ** 2).sum(axis=-1, keepdims=True)
-    return np.where(sigma[:, None, None] > 0, weights, np.eye(SIZE)).astype(np.float32)
+    blurred = sigma > 0
+    kernels = np.exp(-0.5 * (offsets / np.where(blurred, sigma, 1.0)[:, None]) ** 2)
+    kernels = np.where(blurred[:, None], kernels / kernels.sum(axis=1, keepdims=True), offsets == 0)
+    return kernels.astype(np.float32)[:, np.subtract.outer(np.arange(SIZE), np.arange(SIZE)) + SIZE - 1]
 
 
 @functools.cache
