@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FIRST_NOTEBOOK := notebooks/mnist_cnn.ipynb
 SECOND_NOTEBOOK := notebooks/improving_the_cnn.ipynb
+THIRD_NOTEBOOK := notebooks/reading_real_handwriting.ipynb
 LINTED := src tests benchmarks notebooks tools conftest.py
 LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 # Says which Python builds .venv, and stops with one line if it is older than the lock allows.
@@ -22,13 +23,14 @@ help: ## list the targets
 report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, model, metrics (about 1 min: 64 s on a 2-core Xeon)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK)
 
-report-all: $(INSTALLED) ## both notebooks: adds reports/improving_the_cnn.html (11 min more on that Xeon)
-	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK)
+report-all: $(INSTALLED) ## all three notebooks: adds reports/improving_the_cnn.html and reading_real_handwriting.html
+	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) \
+		--notebook $(THIRD_NOTEBOOK)
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
-	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) -m "not slow and not browser"
+	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
 
-test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of the second notebook, JAX
+test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 and 3, JAX
 	$(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -m "not tensorflow and not browser"
 
@@ -43,9 +45,9 @@ format: $(INSTALLED) ## let ruff fix what it can and format the code and the not
 lab: $(INSTALLED) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
-notebook: $(INSTALLED) ## re-run both notebooks on the full data and store their outputs (for nbval)
+notebook: $(INSTALLED) ## re-run the notebooks on the full data and store their outputs (for nbval)
 	$(BIN)/python -m mnist_cnn report --save-notebook --output-dir "$$(mktemp -d)" \
-		--notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK)
+		--notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) --notebook $(THIRD_NOTEBOOK)
 
 lock: $(INSTALLED) ## regenerate the locks from pyproject.toml's ranges, for every platform (needs the registry)
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra cpu --extra jax --extra test --extra lab \

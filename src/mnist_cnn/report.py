@@ -44,7 +44,11 @@ from nbconvert.preprocessors import TagRemovePreprocessor
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.settings import SettingError, kernel_environment
 
-NOTEBOOKS = (Path("notebooks/mnist_cnn.ipynb"), Path("notebooks/improving_the_cnn.ipynb"))
+NOTEBOOKS = (
+    Path("notebooks/mnist_cnn.ipynb"),
+    Path("notebooks/improving_the_cnn.ipynb"),
+    Path("notebooks/reading_real_handwriting.ipynb"),
+)
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
 SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code

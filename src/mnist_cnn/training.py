@@ -72,7 +72,8 @@ def train(
         steps=math.ceil(split / batch_size),
     )
     data = fit_data(images, labels, split, batch_size, seed, plan, distortions)
-    execution.training_graph(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
+    with backend.notices_dropped():  # TensorFlow's INFO line when it first reads batches made in Python
+        execution.training_graph(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
     return model.history
 
 
