@@ -263,7 +263,11 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
         # Where a stroke's ragged edge makes long runs in every other column, the runs are one area.
         runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, 1) if horizontal else (1, 3), np.uint8))
         thin = runs & ~cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        # A rule broken where it crosses a digit's bar (or where it is faint) is still one line.
+        # Thin pieces shorter than half a run are a stroke's tapering ends, not parts of a line; a rule
+        # broken where it crosses a digit's bar (or where it is faint) is still one line.
+        pieces, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
+        piece_extent = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
+        thin = np.where(np.isin(labels, np.flatnonzero(piece_extent >= length // 2) + 1), 255, 0).astype(np.uint8)
         gap = (width // 2, 1) if horizontal else (1, height // 2)
         bridged = cv2.morphologyEx(thin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, gap))
         found, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
