@@ -17,8 +17,8 @@ from mnist_cnn import artifacts
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
 from mnist_cnn.digits import prepare_digit
-from mnist_cnn.predict import PredictError, classify, load_network, read_image
-from mnist_cnn.settings import exported_path
+from mnist_cnn.predict import PredictError, classify, default_model, load_network, read_image
+from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH, exported_path
 
 DIGITS = 20  # the first test digits used below
 
@@ -268,3 +268,48 @@ def test_predict_imports_no_tensorflow_and_prints_only_answers(model_path, mnist
     assert lines[0] == f"Read by {model_path}" and lines[1].startswith(f"{image}: ")
     assert lines[2] == "tensorflow imported: False exit 1"
     assert finished.stderr == f"error: {tmp_path / 'empty.png'}: the file is empty, not an image\n"
+
+
+def written_number(digits: list[np.ndarray]) -> np.ndarray:
+    """MNIST digits written side by side on white paper, apart from each other, enlarged 3 times."""
+    paper = np.full((130, 40 + 100 * len(digits)), 245, np.uint8)
+    for position, digit in enumerate(digits):
+        enlarged = np.asarray(Image.fromarray(255 - digit).resize((84, 84), Image.Resampling.BICUBIC))
+        paper[20:104, 30 + 100 * position : 114 + 100 * position] = np.minimum(
+            paper[20:104, 30 + 100 * position : 114 + 100 * position], enlarged
+        )
+    return paper
+
+
+def test_a_number_is_read_digit_by_digit_left_to_right(model_path, mnist, expected, tmp_path, capsys):
+    image = save_png(written_number(list(mnist["x_test"][:3])), tmp_path / "number.png")
+    assert main(["predict", image, "--model", str(model_path)]) == 0
+    _, line = capsys.readouterr().out.splitlines()
+    number = "".join(map(str, expected[:3]))
+    assert line.startswith(f"{image}: {number} ({expected[0]} ") and line.count("%") == 3
+
+    assert main(["predict", image, "--model", str(model_path), "--json"]) == 0
+    (found,) = json.loads(capsys.readouterr().out)["predictions"]
+    assert found["number"] == number and "digit" not in found  # one digit only has "digit" at the top
+    lefts = [digit["box"]["left"] for digit in found["digits"]]
+    assert all(30 + 100 * position <= left < 114 + 100 * position for position, left in enumerate(lefts))
+    assert [len(digit["probabilities"]) for digit in found["digits"]] == [10, 10, 10]
+
+
+def test_the_robust_model_reads_by_default_when_it_is_saved(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert default_model() == MODEL_PATH
+    ROBUST_MODEL_PATH.parent.mkdir(parents=True)
+    ROBUST_MODEL_PATH.write_bytes(b"")
+    assert default_model() == ROBUST_MODEL_PATH
+
+
+def test_a_page_without_a_digit_is_one_sentence(model_path, tmp_path, capsys):
+    page = np.full((120, 160, 3), 240, np.uint8)
+    page[10::20] = page[11::20] = (130, 160, 230)  # ruled paper, blue lines, nothing written
+    path = save_png(page, tmp_path / "ruled.png")
+    assert main(["predict", path, "--model", str(model_path)]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"error: {path}: no digit found: only lines (ruled or squared paper, or a page's edge)\n"
+    )
