@@ -11,6 +11,9 @@ FIRST_NOTEBOOK := notebooks/mnist_cnn.ipynb
 SECOND_NOTEBOOK := notebooks/improving_the_cnn.ipynb
 THIRD_NOTEBOOK := notebooks/reading_real_handwriting.ipynb
 LINTED := src tests benchmarks notebooks tools conftest.py
+# The third notebook reads the USPS digits: fetched into the cache first (once), so that no
+# notebook cell prints the download.
+FETCH_USPS := $(BIN)/python tools/fetch_usps.py
 LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 # Says which Python builds .venv, and stops with one line if it is older than the lock allows.
 CHECK_PYTHON := import sys; v = sys.version_info; print("Using %s (Python %d.%d.%d) for $(VENV)" % (sys.executable, v[0], v[1], v[2])); sys.exit(0 if v >= (3, 11) else "mnist-cnn needs Python 3.11 to 3.13, found %d.%d: run make PYTHON=/path/to/python3.11 (or newer)" % (v[0], v[1]))
@@ -24,6 +27,7 @@ report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, 
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK)
 
 report-all: $(INSTALLED) ## all three notebooks: adds reports/improving_the_cnn.html and reading_real_handwriting.html
+	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) \
 		--notebook $(THIRD_NOTEBOOK)
 
@@ -31,6 +35,7 @@ test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command
 	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
 
 test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 and 3, JAX
+	$(FETCH_USPS)
 	$(BIN)/python -m pytest
 	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -m "not tensorflow and not browser"
 
@@ -46,6 +51,7 @@ lab: $(INSTALLED) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
 notebook: $(INSTALLED) ## re-run the notebooks on the full data and store their outputs (for nbval)
+	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --save-notebook --output-dir "$$(mktemp -d)" \
 		--notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) --notebook $(THIRD_NOTEBOOK)
 

@@ -283,10 +283,12 @@ def test_importing_the_package_changes_nothing_global():
     script = """
 import logging, os, sys
 environment, handlers = dict(os.environ), list(logging.getLogger().handlers)
+import mnist_cnn, mnist_cnn.backend
 import tensorflow as tf
-import mnist_cnn, mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution, mnist_cnn.backend
+import mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution, mnist_cnn.backend
 import mnist_cnn.model, mnist_cnn.plots, mnist_cnn.predict, mnist_cnn.report, mnist_cnn.settings, mnist_cnn.training
 import mnist_cnn.tensorflow_runtime, mnist_cnn.improved, mnist_cnn.ablation, mnist_cnn.progress, mnist_cnn.draw
+import mnist_cnn.opencv, mnist_cnn.digits, mnist_cnn.photos, mnist_cnn.usps, mnist_cnn.augment, mnist_cnn.robust
 changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
 print(changed, os.environ.get("TF_NUM_INTRAOP_THREADS"), logging.getLogger().handlers == handlers,
       tf.config.threading.get_intra_op_parallelism_threads())

@@ -64,11 +64,11 @@ import functools
 import math
 from dataclasses import dataclass, fields
 
-import cv2
 import numpy as np
 
 from mnist_cnn.backend import keras
 from mnist_cnn.data import IMAGE_SHAPE
+from mnist_cnn.opencv import cv2
 
 SIZE = IMAGE_SHAPE[0]  # 28: the frame's side in pixels (MNIST's frames are square)
 LARGE = 2 * SIZE  # the side at which strokes are thickened and thinned

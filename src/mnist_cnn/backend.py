@@ -20,6 +20,8 @@ import threading
 from collections.abc import Iterator
 from types import ModuleType
 
+from mnist_cnn.opencv import loader_paths_kept
+
 # absl's INFO records ("I1127 10:22:33.123456  1234 port.cc:153] ..."), absl's note that logging
 # is not yet initialised, the second line of TensorFlow's CPU-instructions notice, and the two
 # options the LiteRT converter reports ignoring (Keras sets them; they change nothing).
@@ -68,7 +70,8 @@ def _forward(read_end: int, destination: int) -> None:
 
 
 def _import_keras() -> ModuleType:
-    with notices_dropped():  # with the TensorFlow backend, importing Keras imports TensorFlow
+    # With the TensorFlow backend, importing Keras imports TensorFlow; Keras imports OpenCV.
+    with notices_dropped(), loader_paths_kept():
         import keras
     return keras
 

@@ -4,7 +4,7 @@ One preparation serves every picture of a digit: a phone photo of a page, a scan
 notebook's drawing pad. `find_digits` returns the digits left to right, each a 28 x 28 uint8
 image and its box in the picture; `prepare_digit` returns the one digit of a picture. The steps,
 each an OpenCV operation (opencv-python-headless: fast, and 25 ms to import, where scikit-image
-and scipy.ndimage take ten times as long; docs/predict.md):
+and scipy.ndimage take ten times as long; docs/handwriting.md):
 
 1. **Ink, whatever its colour.** On light paper a pixel's ink is how dark its *darkest* colour
    channel is: blue, red or black ink is dark in some channel, while faint blue rules and cream
@@ -31,11 +31,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 from PIL import Image
 
 from mnist_cnn.data import IMAGE_SHAPE
+from mnist_cnn.opencv import cv2
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame
 WORKING_SIZE = 512  # larger pictures are shrunk to this many pixels on their longer side first
@@ -55,7 +55,7 @@ SPECK = 0.05  # marks with less than this fraction of the largest mark's ink are
 DIGIT_HEIGHT = 0.4  # a mark less tall than this fraction of the tallest is not a digit of a number
 DIGIT_INK = 0.15  # ... nor one with less than this fraction of the most ink
 BRIDGE = 0.25  # strokes this many stroke widths apart (on either side) are parts of one mark
-STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (docs/predict.md)
+STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (median 2.3 on its test digits)
 MAX_INK = 0.35  # a prepared digit with more of its frame inked is a blot (MNIST's test digits: at most 0.33)
 
 Box = tuple[int, int, int, int]  # left, top, width, height, in the picture's pixels

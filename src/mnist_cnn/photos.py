@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
+
+from mnist_cnn.opencv import cv2
 
 CONDITIONS: dict[str, str] = {
     "clean scan": "black-ish ink on white paper, the digit large, sharp and noiseless, saved losslessly",
