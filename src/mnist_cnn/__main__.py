@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
+
+if TYPE_CHECKING:  # predict is imported only by the predict command
+    from mnist_cnn.predict import Prediction
 
 
 def main(arguments: list[str] | None = None) -> int:
@@ -69,7 +73,7 @@ def predict(paths: list[Path], model: Path | None, top: int, as_json: bool) -> i
     return 1 if any(prediction.error is not None for prediction in predictions) else 0
 
 
-def answer(prediction, top: int) -> str:
+def answer(prediction: Prediction, top: int) -> str:
     """ "photo.png: 7 (99.2%)", then a line per other candidate; a number lists each digit's confidence."""
     if len(prediction.digits) == 1:
         (digit, probability), *others = prediction.digits[0].ranking(top)

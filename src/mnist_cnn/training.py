@@ -87,27 +87,18 @@ def fit_data(
     distortions: Distortions | None = None,
 ) -> dict:
     """`fit`'s data arguments: the first `split` samples to train on, shuffled (and distorted), the rest to validate."""
-    validating = split < len(images)
     if plan.own_batches:
         from mnist_cnn.tensorflow_runtime import batches
-
-        data = {
-            "x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed),
-            "shuffle": False,  # `batches` shuffles
-            "validation_data": batches(images[split:], labels[split:], batch_size) if validating else None,
-        }
+    if distortions is not None:  # batches of its own, shuffled
+        data = {"x": DistortedBatches(images[:split], labels[:split], batch_size, seed=seed, distortions=distortions)}
+    elif plan.own_batches:
+        data = {"x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed), "shuffle": False}
     else:
-        data = {
-            "x": images[:split],
-            "y": labels[:split],
-            "batch_size": batch_size,
-            "shuffle": True,
-            "validation_data": (images[split:], labels[split:]) if validating else None,
-        }
-    if distortions is None:
-        return data
-    training = DistortedBatches(images[:split], labels[:split], batch_size, seed=seed, distortions=distortions)
-    return {"x": training, "validation_data": data["validation_data"]}  # it shuffles, in batches of its own
+        data = {"x": images[:split], "y": labels[:split], "batch_size": batch_size, "shuffle": True}
+    validation = (images[split:], labels[split:]) if split < len(images) else None
+    if validation is not None and plan.own_batches:
+        validation = batches(*validation, batch_size)
+    return data | {"validation_data": validation}
 
 
 def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
