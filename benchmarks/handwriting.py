@@ -24,7 +24,7 @@ import numpy as np
 from mnist_cnn import evaluation, usps
 from mnist_cnn.data import load_mnist, preprocess_images
 from mnist_cnn.execution import this_machine
-from mnist_cnn.predict import load_network
+from mnist_cnn.networks import load_network
 from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
 
 

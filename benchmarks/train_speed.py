@@ -12,8 +12,8 @@ Accuracy: B trains the full recipe (5 epochs) once per seed; it prints the test 
 mean ± std and median. Set MNIST_CNN_DATA to use a local copy of the data.
 
 Each training runs in a process of its own: TensorFlow fixes its thread settings when it
-starts, and B's execution plan (`mnist_cnn.execution`) sets them, so A must not share a
-process with B.
+starts, and B's execution plan (`mnist_cnn.plan`, set up by `mnist_cnn.execution`) sets them,
+so A must not share a process with B.
 """
 
 from __future__ import annotations
@@ -173,10 +173,11 @@ def main() -> None:
 
     from mnist_cnn import execution
     from mnist_cnn.artifacts import library_versions
+    from mnist_cnn.plan import plan_execution
     from mnist_cnn.training import BATCH_SIZE
 
     print(time.strftime("%Y-%m-%d"), platform.machine(), library_versions())
-    print("B's plan:", execution.plan_execution(execution.this_machine(), batch_size=BATCH_SIZE).describe())
+    print("B's plan:", plan_execution(execution.this_machine(), batch_size=BATCH_SIZE).describe())
     if options.study in ("speed", "both"):
         speed_study(options.epochs, options.repeats, seed=0)
     if options.study in ("accuracy", "both"):

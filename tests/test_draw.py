@@ -1,15 +1,22 @@
-"""The drawing pad without a browser: what it reads in drawn digits and bad input, its widget's Python side, its figure.
+"""The drawing pad without a browser: what it reads in drawn digits and bad input, its widget, its figure.
 
-The strokes below are the ones the browser test draws with the mouse (tests/test_browser.py).
+The widget's Python side is driven as the browser drives it; its JavaScript and CSS are parsed
+(tree-sitter's JavaScript grammar, tinycss2) and checked against the widget's traits. The strokes
+below are the ones the browser test draws with the mouse (tests/test_browser.py).
 """
 
 from __future__ import annotations
 
 import io
 import math
+import re
 
 import numpy as np
 import pytest
+import tinycss2
+import tree_sitter
+import tree_sitter_javascript
+from IPython.core.formatters import DisplayFormatter
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
@@ -22,10 +29,10 @@ from mnist_cnn.draw import (
     TOO_MUCH_INK,
     TOO_SMALL,
     DrawingPad,
-    keras_network,
     plot_readings,
     read_drawing,
 )
+from mnist_cnn.networks import keras_network
 
 # Each digit as strokes, each stroke a list of (x, y) points on the 280x280 pad.
 STROKES = {
@@ -140,7 +147,7 @@ def test_the_pad_answers_each_stroke_as_the_browser_sends_it(trained_model):
     expected = read_drawing(image, keras_network(trained_model))
     assert (pad.digit, pad.sure, pad.message) == ("7", True, expected.message)
     np.testing.assert_allclose(pad.probabilities, expected.probabilities, atol=1e-6)
-    assert pad.seen == expected.seen.ravel().tolist() and len(pad.seen) == 28 * 28
+    assert pad.seen == expected.seen.ravel().tolist() and len(pad.seen) == pad.view_size**2
     pad.set_state({"image": memoryview(b"")})  # the Clear button
     assert (pad.message, pad.digit, pad.sure, pad.probabilities, pad.seen) == (EMPTY, "", False, [], [])
 
@@ -152,9 +159,61 @@ def test_the_pad_shows_a_sentence_not_an_answer_for_a_dot(trained_model):
     assert max(pad.seen) == 255
 
 
-def test_the_pads_text_output_is_the_same_in_every_run():
-    first, second = repr(DrawingPad(None)), repr(DrawingPad(None))  # nbval compares the cell's text output
-    assert first == second and first.startswith("DrawingPad: live while this notebook runs in Jupyter")
+def test_the_pads_text_output_is_one_fixed_line_whatever_it_shows(trained_model):
+    """nbval compares a cell's text output with the stored one: no address, widget id or reading may show in it."""
+    fresh, drawn = DrawingPad(None), DrawingPad(trained_model)
+    drawn.image = png(drawing(STROKES[7]))
+    (first, _), (second, _) = DisplayFormatter().format(fresh), DisplayFormatter().format(drawn)
+    assert first["text/plain"] == second["text/plain"], (first["text/plain"], second["text/plain"])
+    assert first["text/plain"].startswith("DrawingPad: live while this notebook runs in Jupyter")
+    assert fresh.model_id not in first["text/plain"] and drawn.digit == "7"
+
+
+def javascript(source: str) -> tree_sitter.Tree:
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_javascript.language())).parse(source.encode())
+
+
+def nodes(node: tree_sitter.Node):
+    yield node
+    for child in node.children:
+        yield from nodes(child)
+
+
+def syntax_errors(tree: tree_sitter.Tree) -> list[str]:
+    return [f"{node.start_point}: {node.type}" for node in nodes(tree.root_node) if node.is_error or node.is_missing]
+
+
+def test_the_pads_javascript_is_an_es_module_that_parses():
+    source = DrawingPad(None)._esm  # the module the widget sends to the browser
+    tree = javascript(source)
+    assert syntax_errors(tree) == []
+    exports = [node.text.decode() for node in tree.root_node.children if node.type == "export_statement"]
+    assert exports == ["export default { render };"]  # anywidget's contract
+    assert syntax_errors(javascript(source.replace("function render(", "function render")))  # it would be seen
+
+
+def test_the_javascript_uses_every_synced_trait_and_no_other():
+    """Each `model.get("name")` and `model.set("name", ...)` names a trait synced with the browser, and the reverse."""
+    used = set()
+    for node in nodes(javascript(DrawingPad(None)._esm).root_node):
+        function = node.child_by_field_name("function") if node.type == "call_expression" else None
+        if function is not None and function.text.decode() in ("model.get", "model.set"):
+            name = node.child_by_field_name("arguments").named_children[0]
+            assert name.type == "string", name.text
+            used.add(name.text.decode()[1:-1])
+    assert used == set(DrawingPad.class_own_traits(sync=True))
+
+
+def test_the_pads_css_parses_and_styles_only_what_the_javascript_makes():
+    pad = DrawingPad(None)
+    rules = tinycss2.parse_stylesheet(pad._css, skip_comments=True, skip_whitespace=True)
+    assert rules and [rule.message for rule in rules if rule.type == "error"] == []
+    for rule in (rule for rule in rules if rule.type == "qualified-rule"):
+        selector = tinycss2.serialize(rule.prelude)
+        body = tinycss2.parse_blocks_contents(rule.content, skip_comments=True, skip_whitespace=True)
+        assert ";" not in selector and all(item.type == "declaration" for item in body), selector  # no lost brace
+        for name in re.findall(r"\.([\w-]+)", selector):
+            assert re.search(rf"(?<![\w-]){name}(?![\w-])", pad._esm), f"{selector}: no element has class {name}"
 
 
 def test_the_figure_shows_each_reading(trained_model, mnist):

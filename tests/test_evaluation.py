@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from helpers import learnable_arrays
 
-from mnist_cnn import evaluation, execution
+from mnist_cnn import evaluation
 from mnist_cnn.model import build_model
+from mnist_cnn.plan import Machine, plan_execution
 
 TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 2, 2, 3, 3, 3])
@@ -34,7 +35,7 @@ def test_predict_with_a_plan_equals_the_plain_model():
     images, _ = learnable_arrays(100)
     images[:, 26:, 26:] = 1.0
     model = build_model(seed=0)
-    plan = execution.plan_execution(execution.Machine("test", 2, frozenset({"avx512_bf16"})), batch_size=64)
+    plan = plan_execution(Machine("test", 2, frozenset({"avx512_bf16"})), batch_size=64)
     np.testing.assert_allclose(evaluation.predict(model, images, plan), evaluation.predict(model, images), atol=1e-6)
 
 

@@ -4,6 +4,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -11,8 +12,17 @@ from helpers import learnable_arrays
 
 from mnist_cnn import backend, execution
 from mnist_cnn.backend import keras
-from mnist_cnn.execution import MIN_SHARD, ExecutionGraph, ExecutionPlan, Machine, plan_execution
+from mnist_cnn.execution import PlannedModel
 from mnist_cnn.model import build_model
+from mnist_cnn.plan import (
+    BACKEND_NAMES,
+    MIN_SHARD,
+    STEPS_PER_EXECUTION,
+    ExecutionPlan,
+    Machine,
+    plan_execution,
+    this_cpu,
+)
 from mnist_cnn.training import train
 
 layers = keras.layers
@@ -27,7 +37,7 @@ WITH_GPU = dataclasses.replace(ZEN4, gpus=("/physical_device:GPU:0",))
 def test_two_cores_with_bfloat16():
     plan = plan_execution(ZEN4, batch_size=64)
     assert (plan.device, plan.shards, plan.threads_per_op) == ("CPU", 2, 1)
-    assert plan.crop_unseen_edge and plan.bfloat16 and plan.steps_per_execution == execution.STEPS_PER_EXECUTION
+    assert plan.crop_unseen_edge and plan.bfloat16 and plan.steps_per_execution == STEPS_PER_EXECUTION
     assert plan.describe().startswith("TensorFlow, CPU (AMD EPYC (Zen 4), 2 cores, avx2 avx512f avx512_bf16): 2 shards")
 
 
@@ -69,12 +79,12 @@ def test_plain_mode_changes_nothing(machine, backend_name):
 
 
 @pytest.mark.parametrize("machine", [ZEN4, WITH_GPU])
-@pytest.mark.parametrize("backend_name, steps", [("jax", execution.STEPS_PER_EXECUTION), ("torch", 1)])
+@pytest.mark.parametrize("backend_name, steps", [("jax", STEPS_PER_EXECUTION), ("torch", 1)])
 def test_other_backends_run_the_model_as_built_and_say_so(machine, backend_name, steps):
     plan = plan_execution(machine, batch_size=64, backend_name=backend_name)
     assert (plan.shards, plan.threads_per_op, plan.steps_per_execution) == (1, None, steps)
     assert not (plan.crop_unseen_edge or plan.bfloat16 or plan.deterministic or plan.own_batches)
-    name = execution.BACKEND_NAMES[backend_name]
+    name = BACKEND_NAMES[backend_name]
     assert plan.describe().startswith(f"{name}, {plan.device} (") and "are TensorFlow's" in plan.describe()
 
 
@@ -87,10 +97,49 @@ def test_bad_mode_and_batch_size():
         plan_execution(ZEN4, batch_size=64, backend_name="mxnet")
 
 
-def test_this_machine_is_read():
-    machine = execution.this_machine()
+def test_this_machine_is_its_cpu_and_the_backends_gpus():
+    machine, found = execution.this_machine(), execution.gpus()
     assert machine.cores >= 1 and machine.cpu_model
-    assert machine.gpus == ()  # tests run without a GPU
+    assert isinstance(found, tuple) and all(isinstance(name, str) for name in found)
+    assert machine == dataclasses.replace(this_cpu(), gpus=found) and this_cpu().gpus == ()
+
+
+@dataclasses.dataclass
+class JaxDevice:
+    platform: str
+    name: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def test_gpus_on_jax_are_its_gpu_devices(monkeypatch):
+    devices = [JaxDevice("cpu", "TFRT_CPU_0"), JaxDevice("gpu", "cuda:0"), JaxDevice("gpu", "cuda:1")]
+    monkeypatch.setattr(backend, "name", lambda: "jax")
+    monkeypatch.setitem(sys.modules, "jax", types.SimpleNamespace(devices=lambda: devices))
+    assert execution.gpus() == ("cuda:0", "cuda:1")
+
+
+def test_gpus_on_torch_are_its_cuda_devices(monkeypatch):
+    cuda = types.SimpleNamespace(device_count=lambda: 2, get_device_name=lambda index: f"NVIDIA H200 ({index})")
+    monkeypatch.setattr(backend, "name", lambda: "torch")
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(cuda=cuda))
+    assert execution.gpus() == ("NVIDIA H200 (0)", "NVIDIA H200 (1)")
+
+
+@pytest.mark.tensorflow
+def test_gpus_on_tensorflow_are_its_physical_gpus(monkeypatch):
+    tf = backend.tensorflow()
+    devices = [
+        tf.config.PhysicalDevice(name=f"/physical_device:{kind}:{index}", device_type=kind)
+        for kind, index in [("CPU", 0), ("GPU", 0), ("GPU", 1)]
+    ]
+
+    def list_physical_devices(device_type=None):
+        return [device for device in devices if device_type in (None, device.device_type)]
+
+    monkeypatch.setattr(tf.config, "list_physical_devices", list_physical_devices)
+    assert execution.gpus() == ("/physical_device:GPU:0", "/physical_device:GPU:1")
 
 
 def sequential(*network_layers) -> keras.Sequential:
@@ -134,13 +183,13 @@ def outputs_and_gradients(network, images, labels):
 def test_training_path_computes_what_the_plain_model_does():
     model = build_model(seed=0)
     plan = dataclasses.replace(plan_execution(ZEN3, batch_size=64), bfloat16=False)
-    graph = execution.training_graph(model, plan)
-    assert (graph.shards, graph.crop) == (2, 2)
+    planned = execution.training_model(model, plan)
+    assert (planned.shards, planned.crop, planned.bfloat16_layer_index) == (2, 2, None)
     images, labels = learnable_arrays(64)
     images[:, 26:, :] = 1.0  # ink in the rows and columns the network never sees
     images[:, :, 26:] = 1.0
     expected_outputs, expected_gradients = outputs_and_gradients(model, images, labels)
-    outputs, gradients = outputs_and_gradients(graph, images, labels)
+    outputs, gradients = outputs_and_gradients(planned, images, labels)
     np.testing.assert_allclose(outputs, expected_outputs, atol=1e-6)
     assert len(gradients) == len(expected_gradients) == 10
     for ours, theirs in zip(gradients, expected_gradients):
@@ -158,36 +207,36 @@ def small_network() -> keras.Sequential:
 @pytest.mark.parametrize("batch", [1, 2, 5, 64])
 def test_shards_compute_what_the_whole_batch_does(shards, batch):
     network = small_network()
-    sharded = ExecutionGraph(network, shards=shards)
+    sharded = PlannedModel(network, shards=shards)
     images = np.random.default_rng(batch).uniform(size=(batch, 6, 6, 1)).astype("float32")
     expected = keras.ops.convert_to_numpy(network(images))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(sharded(images)), expected, atol=1e-6)  # eager
     np.testing.assert_allclose(sharded.predict(images, verbose=0), expected, atol=1e-6)  # traced
 
 
-def test_graph_arguments_are_checked():
+def test_planned_model_arguments_are_checked():
     with pytest.raises(ValueError, match="at least 1 shard, found 0"):
-        ExecutionGraph(small_network(), shards=0)
+        PlannedModel(small_network(), shards=0)
     functional = keras.Model(*(lambda x: (x, layers.Flatten()(x)))(keras.Input((6, 6, 1))))
     with pytest.raises(ValueError, match="keras.Sequential model to crop or cast, found Functional"):
-        ExecutionGraph(functional, crop=2)
+        PlannedModel(functional, crop=2)
     uncompiled = small_network()
     with pytest.raises(ValueError, match="compiled model .* uncompiled"):
-        execution.training_graph(uncompiled, plan_execution(ZEN3, batch_size=64))
+        execution.training_model(uncompiled, plan_execution(ZEN3, batch_size=64))
 
 
 def test_bfloat16_only_in_the_largest_convolution_and_only_while_training():
     model = build_model(seed=0)
     plan = plan_execution(ZEN4, batch_size=64)
-    graph = execution.training_graph(model, plan)
-    assert model.layers[graph.bfloat16] is execution.largest_convolution(model) is model.layers[2]
+    planned = execution.training_model(model, plan)
+    assert model.layers[planned.bfloat16_layer_index] is execution.largest_convolution(model) is model.layers[2]
     images, _ = learnable_arrays(64)
     expected = keras.ops.convert_to_numpy(model(images))
-    trained_path = keras.ops.convert_to_numpy(graph(images))
+    trained_path = keras.ops.convert_to_numpy(planned(images))
     assert trained_path.dtype == np.float32 and not np.array_equal(trained_path, expected)  # rounded in bfloat16
     np.testing.assert_allclose(trained_path, expected, atol=2e-2)
-    predicting = execution.execution_graph(model, plan)
-    assert predicting.bfloat16 is None
+    predicting = execution.planned_model(model, plan)
+    assert predicting.bfloat16_layer_index is None
     np.testing.assert_allclose(keras.ops.convert_to_numpy(predicting(images)), expected, atol=1e-6)
 
 
@@ -212,7 +261,7 @@ def test_the_plain_model_holds_the_trained_weights():
     after = model.evaluate(images, labels, verbose=0, return_dict=True)
     assert all(not np.array_equal(a, b) for a, b in zip(initial, model.get_weights()))
     assert after["loss"] < 0.5 * before["loss"] and after["accuracy"] > 0.9
-    assert history.model is model  # the callbacks saw the user's model, not the plan's graph of it
+    assert history.model is model  # the callbacks saw the user's model, not the planned model that trained it
     assert {layer.compute_dtype for layer in model.layers} == {"float32"}
 
 
@@ -230,10 +279,10 @@ def run_python(script: str, **environment: str) -> str:
 
 THREADS = """
 import tensorflow as tf
-from mnist_cnn import execution, tensorflow_runtime
-machine = execution.Machine("test", 2)
+from mnist_cnn import tensorflow_runtime
+from mnist_cnn.plan import ExecutionPlan, Machine
 {before}
-plan = tensorflow_runtime.use_threads(execution.ExecutionPlan(machine, shards=2, threads_per_op=1))
+plan = tensorflow_runtime.use_threads(ExecutionPlan(Machine("test", 2), shards=2, threads_per_op=1))
 tf.constant(1.0) + 1  # start TensorFlow's runtime
 threading = tf.config.threading
 print(plan.shards, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads(),
@@ -285,10 +334,9 @@ import logging, os, sys
 environment, handlers = dict(os.environ), list(logging.getLogger().handlers)
 import mnist_cnn, mnist_cnn.backend
 import tensorflow as tf
-import mnist_cnn.artifacts, mnist_cnn.data, mnist_cnn.evaluation, mnist_cnn.execution, mnist_cnn.backend
-import mnist_cnn.model, mnist_cnn.plots, mnist_cnn.predict, mnist_cnn.report, mnist_cnn.settings, mnist_cnn.training
-import mnist_cnn.tensorflow_runtime, mnist_cnn.improved, mnist_cnn.ablation, mnist_cnn.progress, mnist_cnn.draw
-import mnist_cnn.opencv, mnist_cnn.digits, mnist_cnn.photos, mnist_cnn.usps, mnist_cnn.augment, mnist_cnn.robust
+import importlib, pkgutil
+modules = [importlib.import_module(f"mnist_cnn.{module.name}") for module in pkgutil.iter_modules(mnist_cnn.__path__)]
+assert len(modules) > 20, modules  # every module of the package, whatever its name
 changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
 print(changed, os.environ.get("TF_NUM_INTRAOP_THREADS"), logging.getLogger().handlers == handlers,
       tf.config.threading.get_intra_op_parallelism_threads())

@@ -6,10 +6,11 @@ import pytest
 from helpers import learnable_arrays
 from keras import layers
 
-from mnist_cnn import ablation, execution, improved
+from mnist_cnn import ablation, improved
 from mnist_cnn.improved import Recipe, build_improved_model
+from mnist_cnn.plan import Machine, plan_execution
 
-PLAN = execution.plan_execution(execution.Machine("test", 2), batch_size=64)
+PLAN = plan_execution(Machine("test", 2), batch_size=64)
 
 
 def layer_types(recipe: Recipe) -> list[type]:

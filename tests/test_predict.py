@@ -1,9 +1,10 @@
-"""Classifying your own digit: MNIST's preparation, real test digits, drawn variants, bad input."""
+"""Classifying your own digit: MNIST's preparation, real test digits, drawn variants, bad input, the LiteRT runner."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from mnist_cnn import artifacts
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
 from mnist_cnn.digits import prepare_digit
-from mnist_cnn.predict import PredictError, classify, default_model, load_network, read_image
+from mnist_cnn.networks import NetworkError, load_network
+from mnist_cnn.predict import PredictError, classify, default_model, read_image
 from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH, exported_path
 
 DIGITS = 20  # the first test digits used below
@@ -236,6 +238,24 @@ def test_litert_export_predicts_what_the_keras_model_does(model_path, trained_mo
     keras_probabilities = trained_model.predict(images, verbose=0)
     assert (exported.argmax(axis=1) == keras_probabilities.argmax(axis=1)).all()
     np.testing.assert_allclose(exported, keras_probabilities, atol=1e-4)
+
+
+def test_the_litert_runner_names_images_of_another_shape(model_path):
+    network = load_network(model_path)
+    assert network(np.zeros((3, 28, 28, 1), np.float32)).shape == (3, 10)
+    with pytest.raises(ValueError, match=r"^Expected images of shape \(N, 28, 28, 1\), found \(28, 28, 1\)\.$"):
+        network(np.zeros((28, 28, 1), np.float32))
+
+
+def test_a_file_that_is_not_a_litert_model_is_one_line(mnist, tmp_path, capsys):
+    model = tmp_path / "broken.tflite"
+    model.write_text("not a model")
+    with pytest.raises(NetworkError, match=f"^{re.escape(str(model))} is not a LiteRT model that can be loaded: "):
+        load_network(model)
+    image = save_png(mnist["x_test"][0], tmp_path / "digit.png")
+    assert main(["predict", image, "--model", str(model)]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {model} is not a LiteRT model that can be loaded: ") and error.count("\n") == 1
 
 
 def test_a_missing_or_stale_export_is_never_used(model_path, tmp_path, capsys):

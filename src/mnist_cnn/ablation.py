@@ -11,7 +11,7 @@ import pandas as pd
 
 from mnist_cnn import evaluation
 from mnist_cnn.backend import keras
-from mnist_cnn.execution import ExecutionPlan
+from mnist_cnn.plan import ExecutionPlan
 from mnist_cnn.training import train
 
 

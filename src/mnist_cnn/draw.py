@@ -1,13 +1,14 @@
 """A drawing pad for the notebook: draw a digit, see what the model reads and the 28x28 image it sees.
 
-`DrawingPad(model)` is a Jupyter widget (anywidget: its JavaScript is the ES module below, so it
-runs in JupyterLab 4 and Notebook 7 without a build step). After each stroke the browser sends the
-pad as a PNG; Python reads it with `read_drawing` and sends back the answer, the ten
-probabilities and the network's view. `read_drawing` prepares the drawing exactly as
-`python -m mnist_cnn predict` prepares a photo (`digits.prepare_digit`, then
-`data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
-model directly, not through `model.predict`, which takes far longer for one image
-(docs/draw.md). `plot_readings` shows the same readings as a static figure, for headless runs.
+`DrawingPad(model)` is a Jupyter widget (anywidget: its JavaScript is the ES module `draw.js`
+beside this file, styled by `draw.css`, so it runs in JupyterLab 4 and Notebook 7 without a build
+step). After each stroke the browser sends the pad as a PNG; Python reads it with `read_drawing`
+and sends back the answer, the ten probabilities and the network's view. `read_drawing` prepares
+the drawing exactly as `python -m mnist_cnn predict` prepares a photo (`digits.prepare_digit`,
+then `data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
+model directly (`networks.keras_network`), not through `model.predict`, which takes far longer
+for one image (docs/draw.md). `plot_readings` shows the same readings as a static figure, for
+headless runs.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass
+from pathlib import Path
 
 import anywidget
 import numpy as np
@@ -24,9 +26,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from mnist_cnn.backend import keras
-from mnist_cnn.data import NUM_CLASSES, preprocess_images
+from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, preprocess_images
 from mnist_cnn.digits import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
-from mnist_cnn.predict import Network
+from mnist_cnn.networks import Network, keras_network
 
 PAD_SIZE = 280  # pixels on each side of the pad: ten times MNIST's 28
 LINE_WIDTH = 22  # pixels: at the pad's size, scaled into MNIST's 20x20 box, about MNIST's stroke width
@@ -83,11 +85,6 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
     return Reading(message, digit, probabilities, seen)
 
 
-def keras_network(model: keras.Model) -> Network:
-    """A `Network` that calls the Keras model directly, in inference mode: milliseconds for one image."""
-    return lambda images: keras.ops.convert_to_numpy(model(images, training=False))
-
-
 def plot_readings(model: keras.Model, images: np.ndarray) -> Figure:
     """For each uint8 image (N, H, W): the image, the 28x28 view the network reads, and its ten probabilities."""
     network = keras_network(model)
@@ -114,155 +111,21 @@ def plot_readings(model: keras.Model, images: np.ndarray) -> Figure:
     return figure
 
 
-# The browser side: draws strokes on a canvas, sends the pad as a PNG at the end of each stroke, and
-# shows the traits Python sets in return.
-ESM = (
-    f"const SIZE = {PAD_SIZE}, LINE_WIDTH = {LINE_WIDTH};\n"
-    + """
-const SHOWN = ["digit", "sure", "message", "probabilities", "seen"];
-
-function render({ model, el }) {
-  el.classList.add("mnist-pad");
-  el.innerHTML = `
-    <div class="mnist-pad-drawing">
-      <canvas class="mnist-pad-canvas" width="${SIZE}" height="${SIZE}"
-        aria-label="Drawing pad: draw one digit"></canvas>
-      <button type="button" class="jupyter-button mnist-pad-clear">Clear</button>
-    </div>
-    <div class="mnist-pad-reading">
-      <div class="mnist-pad-digit"></div>
-      <div class="mnist-pad-message" role="status"></div>
-      <div class="mnist-pad-bars"></div>
-      <figure class="mnist-pad-view">
-        <canvas width="28" height="28"></canvas>
-        <figcaption>what the network sees, 28 &times; 28</figcaption>
-      </figure>
-    </div>`;
-  const pad = el.querySelector(".mnist-pad-canvas");
-  const context = pad.getContext("2d");
-  const view = el.querySelector(".mnist-pad-view canvas").getContext("2d");
-  let last = null;  // the stroke's latest point while drawing
-
-  const blank = () => {
-    context.fillStyle = "black";
-    context.fillRect(0, 0, SIZE, SIZE);
-  };
-  const at = (event) => {
-    const box = pad.getBoundingClientRect();
-    return [((event.clientX - box.left) * SIZE) / box.width, ((event.clientY - box.top) * SIZE) / box.height];
-  };
-  const send = () =>
-    pad.toBlob(async (png) => {
-      model.set("image", new DataView(await png.arrayBuffer()));
-      model.save_changes();
-    }, "image/png");
-
-  pad.addEventListener("pointerdown", (event) => {
-    if (event.button !== 0) return;
-    event.preventDefault();
-    pad.setPointerCapture(event.pointerId);  // the stroke goes on, clipped, if it leaves the pad
-    last = at(event);
-    context.fillStyle = "white";
-    context.beginPath();
-    context.arc(last[0], last[1], LINE_WIDTH / 2, 0, 2 * Math.PI);
-    context.fill();
-  });
-  pad.addEventListener("pointermove", (event) => {
-    if (last === null) return;
-    const points = event.getCoalescedEvents?.() ?? [];
-    context.strokeStyle = "white";
-    context.lineWidth = LINE_WIDTH;
-    context.lineCap = context.lineJoin = "round";
-    context.beginPath();
-    context.moveTo(last[0], last[1]);
-    for (const point of points.length ? points : [event]) {
-      last = at(point);
-      context.lineTo(last[0], last[1]);
-    }
-    context.stroke();
-  });
-  const end = () => {
-    if (last === null) return;
-    last = null;
-    send();
-  };
-  for (const name of ["pointerup", "pointercancel", "lostpointercapture"]) pad.addEventListener(name, end);
-  el.querySelector(".mnist-pad-clear").addEventListener("click", () => {
-    blank();
-    model.set("image", new DataView(new ArrayBuffer(0)));
-    model.save_changes();
-  });
-
-  const show = () => {
-    const digit = el.querySelector(".mnist-pad-digit");
-    digit.textContent = model.get("digit");
-    digit.classList.toggle("mnist-pad-unsure", !model.get("sure"));
-    el.querySelector(".mnist-pad-message").textContent = model.get("message");
-    const probabilities = model.get("probabilities");
-    el.querySelector(".mnist-pad-bars").replaceChildren(
-      ...probabilities.map((probability, index) => {
-        const row = document.createElement("div");
-        row.className = "mnist-pad-bar" + (String(index) === model.get("digit") ? " mnist-pad-top" : "");
-        row.innerHTML = `<span>${index}</span><span><i style="width: ${100 * probability}%"></i></span>
-          <span>${Math.round(100 * probability)}%</span>`;
-        return row;
-      }),
-    );
-    const seen = model.get("seen"), pixels = view.createImageData(28, 28);
-    seen.forEach((value, index) => pixels.data.set([value, value, value, 255], 4 * index));
-    if (!seen.length) for (let index = 3; index < pixels.data.length; index += 4) pixels.data[index] = 255;
-    view.putImageData(pixels, 0, 0);
-  };
-  blank();
-  show();
-  for (const name of SHOWN) model.on(`change:${name}`, show);
-  return () => SHOWN.forEach((name) => model.off(`change:${name}`, show));
-}
-
-export default { render };
-"""
-)
-
-CSS = """
-.mnist-pad {
-  display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; padding: 4px 0;
-  font-family: var(--jp-ui-font-family, sans-serif); color: var(--jp-ui-font-color1, #222);
-}
-.mnist-pad-drawing { display: flex; flex-direction: column; gap: 8px; align-items: flex-start; }
-.mnist-pad-canvas {
-  background: black; border: 1px solid var(--jp-border-color1, #999); border-radius: 4px;
-  cursor: crosshair; touch-action: none;
-}
-.mnist-pad-reading { display: flex; flex-direction: column; gap: 6px; min-width: 240px; }
-.mnist-pad-digit { font-size: 56px; font-weight: 600; line-height: 1; min-height: 56px; }
-.mnist-pad-digit.mnist-pad-unsure { color: var(--jp-ui-font-color3, #999); }
-.mnist-pad-digit.mnist-pad-unsure:not(:empty)::after { content: "?"; }
-.mnist-pad-message { min-height: 1.4em; }
-.mnist-pad-bar {
-  display: grid; grid-template-columns: 1.2em 160px 3.5em; gap: 6px; align-items: center; font-size: 12px;
-}
-.mnist-pad-bar > span:nth-child(2) { height: 10px; background: var(--jp-layout-color2, #eee); }
-.mnist-pad-bar i { display: block; height: 100%; background: #1f77b4; }
-.mnist-pad-bar.mnist-pad-top i { background: #ff7f0e; }
-.mnist-pad-bar.mnist-pad-top { font-weight: 600; }
-.mnist-pad-view { margin: 8px 0 0; display: flex; gap: 8px; align-items: center; font-size: 12px; }
-.mnist-pad-view canvas {
-  width: 84px; height: 84px; image-rendering: pixelated; border: 1px solid var(--jp-border-color1, #999);
-}
-"""
-
-
 class DrawingPad(anywidget.AnyWidget):
     """A pad to draw a digit on with mouse, pen or touch; after each stroke it shows what `model` reads.
 
     The browser sets `image` (the pad as a PNG, empty when cleared); Python answers in `message`,
     `digit` ("" when there is none), `sure`, `probabilities` (ten, or none) and `seen` (the
-    network's 28x28 view, row by row, or none).
+    network's 28x28 view, row by row, or none). The browser draws the pad with the sizes in
+    `pad_size` and `view_size` and strokes `line_width` pixels wide.
     """
 
-    _esm = ESM
-    _css = CSS
+    _esm = Path(__file__).with_name("draw.js")
+    _css = Path(__file__).with_name("draw.css")
 
+    pad_size = traitlets.Int(PAD_SIZE, read_only=True).tag(sync=True)
+    line_width = traitlets.Int(LINE_WIDTH, read_only=True).tag(sync=True)
+    view_size = traitlets.Int(IMAGE_SHAPE[0], read_only=True).tag(sync=True)
     image = traitlets.Bytes(b"").tag(sync=True, **bytes_serialization)
     message = traitlets.Unicode(EMPTY).tag(sync=True)
     digit = traitlets.Unicode("").tag(sync=True)

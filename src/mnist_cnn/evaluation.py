@@ -12,20 +12,21 @@ from mnist_cnn import execution, photos
 from mnist_cnn.backend import keras
 from mnist_cnn.data import NUM_CLASSES, preprocess_images
 from mnist_cnn.digits import NoDigit, find_digits
-from mnist_cnn.predict import Network
+from mnist_cnn.networks import Network
+from mnist_cnn.plan import ExecutionPlan
 
 PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory
 KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before the logarithm
 NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
 
 
-def predict(model: keras.Model, images: np.ndarray, plan: execution.ExecutionPlan | None = None) -> np.ndarray:
+def predict(model: keras.Model, images: np.ndarray, plan: ExecutionPlan | None = None) -> np.ndarray:
     """Class probabilities (N, 10) for preprocessed images, run in float32 as `plan` says.
 
     One pass in large batches; reuse its result for the scores, the confusion matrix and the
     mistakes rather than running the network again for each.
     """
-    network = model if plan is None else execution.execution_graph(model, plan)
+    network = model if plan is None else execution.planned_model(model, plan)
     return network.predict(images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
 
 

@@ -1,10 +1,10 @@
-"""Read the digits in photos or scans of your handwriting with a saved model, fast.
+"""Read the digits in image files, or folders of them: photos or scans of your handwriting, fast.
 
 Each picture goes through `mnist_cnn.digits`, which finds its digits (one, or a number written
-left to right) and prepares each as MNIST's were. The network runs in LiteRT from the `.tflite`
-file exported beside every saved Keras model: this module imports no TensorFlow, so reading a
-photo takes a fraction of a second, process start included (docs/predict.md). An in-memory Keras
-model works too.
+left to right) and prepares each as MNIST's were; `mnist_cnn.networks` runs the saved model, in
+LiteRT from the `.tflite` file exported beside it. Neither imports TensorFlow, so reading a photo
+takes a fraction of a second, process start included (docs/predict.md). An in-memory Keras model
+works too.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import preprocess_images
 from mnist_cnn.digits import WORKING_SIZE, Box, Digit, NoDigit, find_digits
-from mnist_cnn.settings import EXPORTED_SUFFIX, MODEL_PATH, ROBUST_MODEL_PATH, exported_path, no_model
-
-Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
+from mnist_cnn.networks import NetworkError, load_network
+from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
 
 
 class PredictError(ValueError):
@@ -90,7 +89,10 @@ def classify(
     image, in order; an image that cannot be read gets its error instead, and the others are
     still read. A model that cannot be used raises `PredictError`.
     """
-    network = load_network(default_model() if model is None else model)
+    try:
+        network = load_network(default_model() if model is None else model)
+    except NetworkError as error:
+        raise PredictError(str(error)) from None
     images = list(image_files([paths] if isinstance(paths, (str, os.PathLike)) else paths))
     # Per image, its digits or its error. Decoding and OpenCV release the GIL: one thread per core.
     with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1) or 1) as pool:
@@ -170,51 +172,3 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         raise PredictError(f"the image cannot be read (truncated or corrupt?): {error}") from None
     background = Image.new("RGBA", image.size, "white")
     return Image.alpha_composite(background, image).convert("RGB")
-
-
-def load_network(model: str | os.PathLike | object) -> Network:
-    """A function from preprocessed images to probabilities, for a model path or a Keras model."""
-    if hasattr(model, "predict"):  # a Keras model in memory
-        return lambda images: model.predict(images, verbose=0)
-    path = Path(model)
-    if path.suffix != EXPORTED_SUFFIX:
-        path = check_export(path)
-    if not path.is_file():
-        raise PredictError(no_model(path, "exported model"))
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
-
-    try:
-        # LiteRT's own kernels, on every core, without the XNNPACK delegate it adds by default:
-        # that delegate announces itself on stderr ("INFO: Created TensorFlow Lite XNNPACK
-        # delegate"), and two threads of LiteRT's own kernels come close to it (docs/predict.md).
-        interpreter = Interpreter(
-            model_path=str(path),
-            experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-            num_threads=os.cpu_count() or 1,
-        )
-    except (RuntimeError, ValueError) as error:
-        raise PredictError(f"{path} is not a LiteRT model that can be loaded: {error}") from None
-    return lambda images: _run(interpreter, images)
-
-
-def check_export(model_path: Path) -> Path:
-    """The `.tflite` export of `model_path`, after checking it exists and is not older than the model."""
-    if not model_path.is_file():
-        raise PredictError(no_model(model_path))
-    exported = exported_path(model_path)
-    rebuild = f"rebuild it with `python -m mnist_cnn export --model {model_path}`"
-    if not exported.is_file():
-        raise PredictError(f"{model_path} has no LiteRT export beside it ({exported}): {rebuild}")
-    if exported.stat().st_mtime < model_path.stat().st_mtime:
-        raise PredictError(f"{exported} is older than {model_path}, so it may be another model: {rebuild}")
-    return exported
-
-
-def _run(interpreter, images: np.ndarray) -> np.ndarray:
-    (input_details,) = interpreter.get_input_details()
-    (output_details,) = interpreter.get_output_details()
-    interpreter.resize_tensor_input(input_details["index"], images.shape)
-    interpreter.allocate_tensors()
-    interpreter.set_tensor(input_details["index"], images.astype(np.float32))
-    interpreter.invoke()
-    return interpreter.get_tensor(output_details["index"]).copy()

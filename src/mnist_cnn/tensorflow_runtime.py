@@ -12,7 +12,7 @@ import os
 import numpy as np
 
 from mnist_cnn.backend import tensorflow
-from mnist_cnn.execution import ExecutionPlan
+from mnist_cnn.plan import ExecutionPlan
 
 tf = tensorflow()
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")

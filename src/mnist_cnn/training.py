@@ -1,4 +1,4 @@
-"""Train a model with the original notebook's recipe, run as the execution plan says."""
+"""Train a model with the original notebook's recipe, run as the execution plan (`mnist_cnn.plan`) says."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import numpy as np
 from mnist_cnn import backend, execution
 from mnist_cnn.augment import DistortedBatches, Distortions
 from mnist_cnn.backend import keras
+from mnist_cnn.plan import ExecutionPlan
 
 # The original recipe.
 EPOCHS = 5
@@ -27,15 +28,15 @@ def train(
     batch_size: int = BATCH_SIZE,
     validation_split: float = VALIDATION_SPLIT,
     seed: int = SEED,
-    plan: execution.ExecutionPlan | str = "auto",
+    plan: ExecutionPlan | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
     distortions: Distortions | None = None,
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
     """Fit the compiled `model` on images (N, H, W, C) and one-hot labels (N, classes).
 
-    `plan` is an `execution.ExecutionPlan`, or a mode for `execution.prepare`: "auto" (the
-    fastest plan for this machine) or "plain" (the model exactly as built). Either way the
+    `plan` is an `ExecutionPlan` (`mnist_cnn.plan`), or a mode for `execution.prepare`: "auto"
+    (the fastest plan for this machine) or "plain" (the model exactly as built). Either way the
     trained weights end up in `model`, and the callbacks see `model`, as with `model.fit`. The
     last `validation_split` of the samples is held out for validation, as Keras's own
     `validation_split` does. The seed fixes the shuffling, so the same seed, plan and initial
@@ -60,8 +61,8 @@ def train(
     backend.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
     verbose = 1 if verbose == "auto" else verbose
-    # The callbacks are given `model` itself, not the graph that trains it: what they save or
-    # stop is the user's model (`execution.ExecutionGraph` passes `stop_training` on).
+    # The callbacks are given `model` itself, not the planned model that trains it: what they save
+    # or stop is the user's model (`execution.PlannedModel` passes `stop_training` on).
     callbacks = keras.callbacks.CallbackList(
         list(callbacks),
         add_history=True,
@@ -73,7 +74,7 @@ def train(
     )
     data = fit_data(images, labels, split, batch_size, seed, plan, distortions)
     with backend.notices_dropped():  # TensorFlow's INFO line when it first reads batches made in Python
-        execution.training_graph(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
+        execution.training_model(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
     return model.history
 
 
@@ -83,7 +84,7 @@ def fit_data(
     split: int,
     batch_size: int,
     seed: int,
-    plan: execution.ExecutionPlan,
+    plan: ExecutionPlan,
     distortions: Distortions | None = None,
 ) -> dict:
     """`fit`'s data arguments: the first `split` samples to train on, shuffled (and distorted), the rest to validate."""
