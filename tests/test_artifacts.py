@@ -1,10 +1,12 @@
 """Saved results: written atomically, readable again, and the model reloads unchanged."""
 
+import io
 import json
 import logging
 import re
 import subprocess
 import sys
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -12,8 +14,9 @@ import pytest
 from helpers import learnable_arrays
 
 from mnist_cnn import artifacts, atomic
-from mnist_cnn.execution import Machine, plan_execution
+from mnist_cnn.__main__ import main
 from mnist_cnn.model import build_model
+from mnist_cnn.plan import Machine, plan_execution
 from mnist_cnn.training import train
 
 PLAN = plan_execution(Machine("Test CPU", 2, frozenset({"avx2"})), batch_size=64)
@@ -141,3 +144,69 @@ def test_export_logs_nothing_even_where_tensorflow_logs_info(tmp_path, caplog, c
     assert [record.getMessage() for record in caplog.records] == []
     assert capfd.readouterr() == ("", "")
     assert (tmp_path / "mnist_cnn.tflite").stat().st_mtime >= (tmp_path / "mnist_cnn.keras").stat().st_mtime
+
+
+def test_save_run_writes_the_model_history_tables_and_metrics_in_one_call(tmp_path):
+    images, labels = learnable_arrays(128)
+    model = build_model(seed=0)
+    history = train(model, images, labels, epochs=1, verbose=0)
+    per_class = pd.DataFrame({"precision": [1.0], "recall": [1.0], "f1-score": [1.0], "support": [4]}, index=["2"])
+    metrics = artifacts.save_run(
+        tmp_path,
+        model,
+        scores={
+            "train": {"loss": 0.1, "accuracy": 0.9},
+            "test": {"loss": 0.2, "accuracy": 0.8},
+            "per_class": per_class,
+        },
+        parameters={"epochs": 1},
+        training_data=(images, labels),
+        training_seconds=1.5,
+        plan=PLAN,
+        history=history,
+        tables={"steps.csv": pd.DataFrame({"accuracy": [0.5]})},
+    )
+    saved = json.loads((tmp_path / "reports" / "metrics.json").read_text())
+    assert saved == json.loads(json.dumps(metrics))
+    assert saved["parameters"] == {"epochs": 1, "train_samples": 128}
+    assert saved["parameter_count"] == model.count_params()
+    assert (tmp_path / "models" / "mnist_cnn.keras").is_file() and (tmp_path / "models" / "mnist_cnn.tflite").is_file()
+    assert pd.read_csv(tmp_path / "reports" / "history.csv")["epoch"].tolist() == [1]
+    assert pd.read_csv(tmp_path / "reports" / "steps.csv")["accuracy"].tolist() == [0.5]
+
+
+def zip_archive(*names: str) -> bytes:
+    """A zip archive holding an empty JSON document under each name."""
+    content = io.BytesIO()
+    with zipfile.ZipFile(content, "w") as archive:
+        for name in names:
+            archive.writestr(name, "{}")
+    return content.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, content, found",
+    [
+        ("x.keras", b"hi\n", "a file that is not a zip archive, beginning b'hi\\n'"),
+        ("x.keras", zip_archive("weights.json"), "a zip archive without config.json"),
+        ("x.h5", zip_archive("config.json"), "a file named x.h5"),
+    ],
+)
+def test_a_file_that_is_not_a_keras_model_is_named_as_such(tmp_path, name, content, found):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ValueError) as raised:
+        artifacts.load_model(path)
+    assert str(raised.value) == (
+        f"{path} is there but is not a saved Keras model: expected a .keras file, "
+        f"the zip archive holding config.json that model.save writes, found {found}."
+    )
+
+
+def test_exporting_a_text_file_says_so_in_one_line(tmp_path, capsys):
+    path = tmp_path / "x.keras"
+    path.write_text("hi\n")
+    assert main(["export", "--model", str(path)]) == 1
+    output, error = capsys.readouterr()
+    assert output == "" and error.count("\n") == 1
+    assert error.startswith(f"error: {path} is there but is not a saved Keras model") and "Traceback" not in error

@@ -15,6 +15,7 @@ import platform
 import subprocess
 import sys
 import time
+import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ from mnist_cnn import backend
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.backend import keras
 from mnist_cnn.data import array_sha256
-from mnist_cnn.execution import ExecutionPlan
-from mnist_cnn.settings import exported_path, no_model
+from mnist_cnn.plan import ExecutionPlan
+from mnist_cnn.settings import MODEL_PATH, exported_path, no_model
 
 # The libraries a result depends on, by the name they are known by and the module they import as,
 # after the backend's own (versions come from the modules: TensorFlow is installed as tensorflow
@@ -84,10 +85,25 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | N
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:
-    """Load a saved model with Keras's safe mode, as plain `keras.saving.load_model` does."""
+    """Load a saved `.keras` model with Keras's safe mode, as plain `keras.saving.load_model` does."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(no_model(path))
+    # The package's models are .keras zip archives holding config.json. Of any other file Keras
+    # says "File not found" or raises a KeyError: say instead what is there.
+    if path.suffix != ".keras":
+        found = f"a file named {path.name}"
+    elif not zipfile.is_zipfile(path):
+        with path.open("rb") as file:
+            found = f"a file that is not a zip archive, beginning {file.read(16)!r}"
+    else:
+        with zipfile.ZipFile(path) as archive:
+            found = None if "config.json" in archive.namelist() else "a zip archive without config.json"
+    if found is not None:
+        raise ValueError(
+            f"{path} is there but is not a saved Keras model: expected a .keras file, "
+            f"the zip archive holding config.json that model.save writes, found {found}."
+        )
     return keras.saving.load_model(path, safe_mode=True)
 
 
@@ -137,6 +153,48 @@ def run_summary(
         "versions": library_versions(),
         "data_sha256": {name: array_sha256(array) for name, array in training_data.items()},
     }
+
+
+def save_run(
+    output_dir: str | os.PathLike,
+    model: keras.Model,
+    *,
+    scores: Mapping[str, Any],
+    parameters: Mapping[str, Any],
+    training_data: tuple[Any, Any],
+    training_seconds: float,
+    plan: ExecutionPlan,
+    history: keras.callbacks.History | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    model_path: str | os.PathLike = MODEL_PATH,
+    metrics_path: str | os.PathLike = "reports/metrics.json",
+) -> dict[str, Any]:
+    """Save a run below `output_dir`, each file atomically; return its metrics (`run_summary`).
+
+    Writes the model and its LiteRT export (`model_path`), the metrics (`metrics_path`), the
+    training history as `reports/history.csv` when given, and each table as `reports/<name>`.
+    `scores` holds the "train" and "test" scores and the "per_class" table; `training_data` is
+    the (images, labels) trained on, recorded by checksum; `parameters` gets their count added.
+    """
+    output_dir = Path(output_dir)
+    images, labels = training_data
+    metrics = run_summary(
+        train_scores=scores["train"],
+        test_scores=scores["test"],
+        per_class=scores["per_class"],
+        parameters={**parameters, "train_samples": len(images)},
+        parameter_count=model.count_params(),
+        training_seconds=training_seconds,
+        training_data={"x_train": images, "y_train": labels},
+        plan=plan,
+    )
+    save_model(model, output_dir / model_path)
+    if history is not None:
+        save_history(history.history, output_dir / "reports" / "history.csv")
+    for name, table in (tables or {}).items():
+        write_text(output_dir / "reports" / name, table.to_csv())
+    save_metrics(metrics, output_dir / metrics_path)
+    return metrics
 
 
 def describe_run(metrics: Mapping[str, Any]) -> str:
