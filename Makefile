@@ -10,6 +10,7 @@ INSTALLED := $(VENV)/.installed
 FIRST_NOTEBOOK := notebooks/mnist_cnn.ipynb
 SECOND_NOTEBOOK := notebooks/improving_the_cnn.ipynb
 THIRD_NOTEBOOK := notebooks/reading_real_handwriting.ipynb
+NOTEBOOKS := $(FIRST_NOTEBOOK) $(SECOND_NOTEBOOK) $(THIRD_NOTEBOOK)
 LINTED := src tests benchmarks notebooks tools conftest.py
 # The third notebook reads the USPS digits: fetched into the cache first (once), so that no
 # notebook cell prints the download.
@@ -18,7 +19,10 @@ LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-com
 # Says which Python builds .venv, and stops with one line if it is older than the lock allows.
 CHECK_PYTHON := import sys; v = sys.version_info; print("Using %s (Python %d.%d.%d) for $(VENV)" % (sys.executable, v[0], v[1], v[2])); sys.exit(0 if v >= (3, 11) else "mnist-cnn needs Python 3.11 to 3.13, found %d.%d: run make PYTHON=/path/to/python3.11 (or newer)" % (v[0], v[1]))
 
-.PHONY: help report report-all test test-all lint format lab notebook lock check-lock clean
+# Where git finds nbdime's drivers (make nbdime).
+NBDIME_BIN := $(abspath $(BIN))
+
+.PHONY: help report report-all test test-all lint format lab notebook sync hooks nbdime lock check-lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -50,6 +54,29 @@ format: $(INSTALLED) ## let ruff fix what it can and format the code and the not
 lab: $(INSTALLED) ## open the notebooks in JupyterLab
 	$(BIN)/jupyter lab notebooks
 
+# jupytext says what it did for each file (Updating, Unchanged); its warning that a notebook is not
+# trusted (signed by this machine's Jupyter) is noise here, filtered out.
+sync: SHELL := /bin/bash
+sync: $(INSTALLED) ## the notebooks' .pct.py twins from the notebooks, or the notebooks' code from twins edited since
+	@set -o pipefail; $(BIN)/jupytext --sync $(NOTEBOOKS) 2>&1 | { grep -v "Notebook is not trusted" || true; }
+
+hooks: $(INSTALLED) ## install the git pre-commit hooks (.pre-commit-config.yaml) and their environments
+	$(BIN)/pre-commit install
+	$(BIN)/pre-commit install-hooks
+
+# nbdime's git drivers, for this repository only (.git/config; .gitattributes names them). `nbdime config-git
+# --enable` names its commands bare (git-nbdiffdriver ...), which git finds only while .venv is activated: each
+# is set again with its path. The first make runs this ($(INSTALLED)); outside a git checkout it does nothing.
+nbdime: ## git diff and merge notebooks cell by cell in this repository (the first make does it)
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		$(BIN)/nbdime config-git --enable && \
+		git config diff.jupyternotebook.command '"$(NBDIME_BIN)/git-nbdiffdriver" diff' && \
+		git config merge.jupyternotebook.driver '"$(NBDIME_BIN)/git-nbmergedriver" merge %O %A %B %L %P' && \
+		git config difftool.nbdime.cmd '"$(NBDIME_BIN)/git-nbdifftool" diff "$$LOCAL" "$$REMOTE" "$$BASE"' && \
+		git config mergetool.nbdime.cmd '"$(NBDIME_BIN)/git-nbmergetool" merge "$$BASE" "$$LOCAL" "$$REMOTE" "$$MERGED"' && \
+		echo "git diffs and merges notebooks with nbdime here (.git/config)"; \
+	fi
+
 notebook: $(INSTALLED) ## re-run the notebooks on the full data and store their outputs (for nbval)
 	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --save-notebook --output-dir "$$(mktemp -d)" \
@@ -71,6 +98,7 @@ $(INSTALLED): $(LOCK) pyproject.toml
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r $(LOCK)
 	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@$(MAKE) --no-print-directory nbdime
 	@touch $@
 
 clean: ## remove the virtual environment and the generated reports and models
