@@ -1,4 +1,8 @@
-"""papermill runs the first notebook with its own parameters, injected after the `parameters` cell."""
+"""papermill runs the first notebook with its own parameters, injected after the `parameters` cell.
+
+The notebook's `settings.apply_overrides` lets `MNIST_CNN_<NAME>` variables override them: the run
+leaves those out of its environment (the tests' own MNIST_CNN_OUTPUT_DIR included), all but the data's.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,9 @@ def test_papermill_parameters_take_effect(mnist_path, tmp_path):
     command = [sys.executable, "-m", "papermill", "notebooks/mnist_cnn.ipynb", str(output), "--cwd", "notebooks"]
     command += ["-p", "EPOCHS", "1", "-p", "TRAIN_SAMPLES", "3000", "-p", "MIN_TEST_ACCURACY", "0.8"]
     command += ["-p", "OUTPUT_DIR", str(tmp_path)]
-    finished = subprocess.run(command, cwd=ROOT, env=os.environ, capture_output=True, text=True, timeout=900)
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("MNIST_CNN_")}
+    environment["MNIST_CNN_DATA"] = str(mnist_path.resolve())
+    finished = subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=900)
     assert finished.returncode == 0, finished.stderr[-3000:]
 
     notebook = nbformat.read(output, as_version=4)

@@ -1,8 +1,8 @@
 """`make report`'s command end to end, in a short configuration (nbval covers the full run).
 
-The notebook runs once: its HTML, figures and artifacts appear, and the saved model reproduces
-the recorded test accuracy. In `make test-all` it runs again with the same seed, and the two
-runs' metrics agree in everything but time.
+The notebook runs once: its two pages (with the code, and the reader's without), figures and
+artifacts appear, and the saved model reproduces the recorded test accuracy. In `make test-all`
+it runs again with the same seed, and the two runs' metrics agree in everything but time.
 A failing run then leaves the earlier report as it was, and so does a run interrupted by Ctrl-C.
 """
 
@@ -23,13 +23,16 @@ import pytest
 
 from mnist_cnn import artifacts
 from mnist_cnn.data import one_hot, preprocess_images
-from mnist_cnn.report import NOTEBOOKS, table_of_contents
+from mnist_cnn.report import NOTEBOOKS, heading_anchor, table_of_contents
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PATH = NOTEBOOKS[0]
 NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
 CODE_CELL_IDS = [cell.id for cell in NOTEBOOK.cells if cell.cell_type == "code"]
+CODE_CELL_IDS.insert(CODE_CELL_IDS.index("parameters") + 1, "injected-parameters")  # papermill's, in the run
 SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
+SUMMARY_HEADINGS = ((1, "Handwritten"), (2, "Summary"), (2, "Contents"))  # each page's first three
+FIRST_SECTION = heading_anchor(re.search(r"^## +(.+?) *$", NOTEBOOK.cells[1].source, flags=re.MULTILINE)[1])
 FIGURES = [
     "first-image",
     "sample-grid",
@@ -57,7 +60,7 @@ def report_command(output_dir: Path) -> list[str]:
 
 
 def cell_name(cell_id: str) -> str:
-    """How the report names a code cell: "cell 14/24 (training)"."""
+    """How the report names a code cell of the run: "cell 14/25 (training)"."""
     return f"cell {CODE_CELL_IDS.index(cell_id) + 1}/{len(CODE_CELL_IDS)} ({cell_id})"
 
 
@@ -85,12 +88,42 @@ def test_html_report_embeds_every_figure(run):
     assert "[12/" in result.stdout and "Wrote" in result.stdout  # progress was shown
 
 
+def embedded_images(html: str) -> list[str]:
+    return re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html)
+
+
+def has_element_of_class(html: str, css_class: str) -> bool:
+    return re.search(rf'class="[^"]*\b{css_class}\b', html) is not None
+
+
+def test_the_readers_page_has_every_figure_and_no_code(run):
+    folder = run[0]
+    full, results = ((folder / "reports" / name).read_text() for name in ("mnist_cnn.html", "mnist_cnn.results.html"))
+    assert embedded_images(results) == embedded_images(full) and len(embedded_images(full)) == len(FIGURES)
+    for html in (full, results):  # the head's stylesheet names these classes too: look for elements
+        assert not re.findall(r'<(?:script|link|img|iframe)[^>]+(?:src|href)="https?:', html)
+    for css_class in ("jp-InputArea-editor", "jp-InputPrompt", "jp-OutputPrompt"):  # the code, "In [n]:", "Out[n]:"
+        assert has_element_of_class(full, css_class) and not has_element_of_class(results, css_class)
+    assert "injected-parameters" in full and "injected-parameters" not in results
+    assert 'href="mnist_cnn.html"' in results[: results.index('id="Handwritten')]  # links at the top, each way
+    assert 'href="mnist_cnn.results.html"' in full[: full.index('id="Handwritten')]
+
+
+def test_the_readers_page_opens_with_the_summary_and_contents(run):
+    html = (run[0] / "reports" / "mnist_cnn.results.html").read_text()
+    title, summary, contents = (html.index(f'<h{level} id="{anchor}') for level, anchor in SUMMARY_HEADINGS)
+    assert title < summary < contents < html.index(f'id="{FIRST_SECTION}"')
+    metrics = json.loads((run[0] / "reports" / "metrics.json").read_text())
+    assert f"{metrics['test']['accuracy']:.2%}" in html[summary:contents]
+
+
 def test_the_terminal_shows_progress_and_nothing_else(run):
     result = run[1]
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("Running notebooks/mnist_cnn.ipynb") and lines[-1].startswith("Wrote ")
+    assert lines[0].startswith("Running notebooks/mnist_cnn.ipynb with EPOCHS=1, ") and lines[-1].startswith("Wrote ")
+    assert "TRAIN_SAMPLES=3000" in lines[0] and "MIN_TEST_ACCURACY=0.8" in lines[0]  # what papermill injects
     cell_lines = [line for line in lines[1:-1] if line.startswith("[")]
-    assert len(cell_lines) == len([cell for cell in NOTEBOOK.cells if cell.cell_type == "code"])
+    assert [re.match(r"\[ *\d+/\d+\] (\S+)", line)[1] for line in cell_lines] == CODE_CELL_IDS
     epoch_lines = [line.strip() for line in lines if line.strip().startswith("epoch ")]
     assert len(epoch_lines) == 1 and epoch_lines[0].startswith("epoch 1/1: loss ")
     assert "val_accuracy" in epoch_lines[0] and epoch_lines[0].endswith("s, done)")
@@ -100,10 +133,8 @@ def test_the_terminal_shows_progress_and_nothing_else(run):
 def test_the_report_opens_with_the_runs_summary_and_contents(run):
     html = (run[0] / "reports" / "mnist_cnn.html").read_text()
     metrics = json.loads((run[0] / "reports" / "metrics.json").read_text())
-    title, summary, contents = (
-        html.index(f'<h{level} id="{anchor}') for level, anchor in ((1, "Handwritten"), (2, "Summary"), (2, "Contents"))
-    )
-    assert title < summary < contents < html.index('id="Setup"')
+    title, summary, contents = (html.index(f'<h{level} id="{anchor}') for level, anchor in SUMMARY_HEADINGS)
+    assert title < summary < contents < html.index(f'id="{FIRST_SECTION}"')
     assert f"{metrics['test']['accuracy']:.2%}" in html[summary:contents]
     assert metrics["machine"] in html[summary:contents] and "describe_run" not in html  # its code is hidden
     links = re.findall(r'href="#([^"]+)"', html[contents:])
@@ -185,12 +216,13 @@ def test_failing_run_leaves_the_earlier_report(run):
     folder = run[0]
     earlier = [
         folder / "reports" / "mnist_cnn.html",
+        folder / "reports" / "mnist_cnn.results.html",
         folder / "reports" / "metrics.json",
         folder / "models" / "mnist_cnn.keras",
     ]
     before = [path.read_bytes() for path in earlier]
-    # An accuracy no model reaches makes the notebook's check cell fail after training.
-    result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1.01")
+    # An accuracy this model does not reach makes the notebook's check cell fail after training.
+    result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1")
     assert result.returncode == 1
     saved = folder / "reports" / "mnist_cnn.failed.ipynb"
     error, where = result.stderr.splitlines()
@@ -208,6 +240,7 @@ def test_interrupting_a_run_keeps_the_earlier_report(mnist_path, tmp_path):
     earlier = tmp_path / "reports" / "mnist_cnn.html"
     earlier.parent.mkdir()
     earlier.write_bytes(b"<html>the earlier report</html>")
+    assert not (tmp_path / "reports" / "mnist_cnn.results.html").exists()
     settings = {"MNIST_CNN_EPOCHS": "3", "MNIST_CNN_TRAIN_SAMPLES": "20000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
     process = subprocess.Popen(
         report_command(tmp_path),
@@ -236,6 +269,7 @@ def test_interrupting_a_run_keeps_the_earlier_report(mnist_path, tmp_path):
         f"interrupted during {cell_name('training')}; the earlier report is unchanged; partial run saved to {saved}"
     ]
     assert earlier.read_bytes() == b"<html>the earlier report</html>"
+    assert not (tmp_path / "reports" / "mnist_cnn.results.html").exists()  # a stopped run writes no reader's page
     failed = nbformat.read(saved, as_version=4)
     assert "interrupted during" in failed.cells[0].source and failed.cells[-1].id == "training"
     assert children and not any(child.is_running() for child in children)  # the kernel is gone

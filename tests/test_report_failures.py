@@ -1,6 +1,7 @@
-"""How the report ends a run that fails or is stopped, shown on notebooks of a few quick cells.
+"""How the report ends a run that fails or is stopped, shown on notebooks of a few quick cells, and how it
+refuses bad inputs before any kernel starts.
 
-Each test runs a real kernel (a second or two): the failing cell, the saved run, the terminal's lines.
+Each run test starts a real kernel (a second or two): the failing cell, the saved run, the terminal's lines.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ import pytest
 from mnist_cnn import report
 from mnist_cnn.report import error_line, failed_run_paths, for_terminal, kernel_transport
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 def write_notebook(folder: Path, cells: dict[str, str]) -> Path:
-    """`folder/tiny.ipynb`: a title, then a code cell per entry of `cells` (id: source)."""
+    """`folder/tiny.ipynb`: a title, then a code cell per entry of `cells` (id: source); the one with id
+    `parameters` is tagged so, as papermill expects."""
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Tiny")])
     for cell_id, source in cells.items():
         cell = nbformat.v4.new_code_cell(source)
         cell.id = cell_id
+        if cell_id == "parameters":
+            cell.metadata["tags"] = ["parameters"]
         notebook.cells.append(cell)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "tiny.ipynb"
@@ -72,15 +78,16 @@ def test_a_failing_cell_is_one_line_and_the_run_up_to_it_is_saved(tmp_path, caps
     assert "bad value" in html and "Traceback" in html and "never" not in html
 
 
-def test_a_setting_error_reads_as_its_message(tmp_path, capsys, monkeypatch):
+def test_a_setting_error_in_a_cell_reads_as_its_message(tmp_path, capsys, monkeypatch):
+    # No `parameters` cell: the report checks nothing before the run, the notebook's call does.
     monkeypatch.setenv("MNIST_CNN_EPOCHS", "0")
-    source = "from mnist_cnn.settings import setting\n\nEPOCHS = setting('EPOCHS', 5, minimum=1)"
-    notebook = write_notebook(tmp_path, {"parameters": source})
+    source = "from mnist_cnn import settings\n\nEPOCHS = 5\nsettings.apply_overrides(globals())"
+    notebook = write_notebook(tmp_path, {"settings": source})
     assert run(notebook, tmp_path / "out") == 1
     saved = tmp_path / "out" / "reports" / "tiny.failed.ipynb"
     assert capsys.readouterr().err.splitlines() == [
-        "cell 1/1 (parameters) failed: MNIST_CNN_EPOCHS=0: expected a whole number of at least 1.",
-        f"No report was written; the run up to cell 1/1 (parameters) is saved in {saved}",
+        "cell 1/1 (settings) failed: MNIST_CNN_EPOCHS=0: expected a whole number of at least 1.",
+        f"No report was written; the run up to cell 1/1 (settings) is saved in {saved}",
     ]
 
 
@@ -144,6 +151,98 @@ def test_a_signal_stops_the_run_and_leaves_the_handlers_as_they_were(tmp_path, c
     failed = nbformat.read(saved, as_version=4)
     assert [cell.get("id") for cell in failed.cells[2:]] == ["first", "stop"]
     assert running_kernels() == []
+
+
+def test_papermill_injects_the_environments_values_after_the_parameters_cell(tmp_path, capsys, monkeypatch):
+    cells = {
+        "parameters": 'EPOCHS = 5  # passes\nEXECUTION = "auto"  # how\nOUTPUT_DIR = ".."  # where',
+        "show": "print(EPOCHS, EXECUTION, OUTPUT_DIR)",
+    }
+    notebook = write_notebook(tmp_path, cells)
+    monkeypatch.setenv("MNIST_CNN_EPOCHS", "2")
+    monkeypatch.setenv("MNIST_CNN_EXECUTION", "plain")
+    assert run(notebook, tmp_path / "out", "--save-notebook") == 0
+    output_dir = str((tmp_path / "out").resolve())
+    lines = [line.rsplit(" (", 1)[0] for line in capsys.readouterr().out.splitlines()]  # without the times
+    assert lines[:4] == [
+        f"Running {notebook} with EPOCHS=2, EXECUTION='plain', OUTPUT_DIR={output_dir!r}",
+        "[ 1/3] parameters",
+        "[ 2/3] injected-parameters",
+        "[ 3/3] show",
+    ]
+    html = (tmp_path / "out" / "reports" / "tiny.html").read_text()
+    assert html.index('id="cell-id=parameters"') < html.index('id="cell-id=injected-parameters"')
+    assert f"2 plain {output_dir}" in html
+    stored = nbformat.read(notebook, as_version=4)  # the outputs, without papermill's cell and metadata
+    assert [cell.id for cell in stored.cells[1:]] == ["parameters", "show"]
+    assert stored.cells[2].outputs[0].text == f"2 plain {output_dir}\n" and stored.cells[2].execution_count == 2
+    assert "papermill" not in stored.metadata and "papermill" not in stored.cells[2].metadata
+
+
+@pytest.mark.parametrize(
+    "variable, value, expected",
+    [
+        ("MNIST_CNN_TRAIN_SAMPLES", "5", "MNIST_CNN_TRAIN_SAMPLES=5: expected a whole number of at least 1000 and "),
+        ("MNIST_CNN_EPOCHS", "0", "MNIST_CNN_EPOCHS=0: expected a whole number of at least 1."),
+        ("MNIST_CNN_EPOCHS", "two", "MNIST_CNN_EPOCHS='two': expected a value of type int, like the default 5."),
+        ("MNIST_CNN_EXECUTION", "fast", "MNIST_CNN_EXECUTION='fast': expected one of "),
+        ("MNIST_CNN_OUTPUT_DIR", "/dev/null/reports", "MNIST_CNN_OUTPUT_DIR='/dev/null/reports': expected a folder "),
+    ],
+)
+def test_a_bad_setting_stops_the_command_before_any_kernel_starts(
+    tmp_path, capsys, monkeypatch, variable, value, expected
+):
+    monkeypatch.setenv(variable, value)
+    output_dir = [] if variable == "MNIST_CNN_OUTPUT_DIR" else ["--output-dir", str(tmp_path / "out")]
+    assert report.main(["--notebook", str(ROOT / "notebooks" / "mnist_cnn.ipynb"), *output_dir]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and err.startswith(f"error: {expected}")
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_an_output_folder_that_cannot_be_written_stops_the_command(tmp_path, capsys):
+    (tmp_path / "file").write_text("not a folder")
+    notebook = write_notebook(tmp_path, {"never": "print('never')"})
+    assert run(notebook, tmp_path / "file" / "out") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        f"error: --output-dir '{tmp_path / 'file' / 'out'}': expected a folder that can be written, "
+        f"but {tmp_path / 'file'} is not a folder."
+    ]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["file", "tiny.ipynb"]
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        (["--timeout", "0"], "error: --timeout 0: expected a whole number of seconds of at least 1."),
+        (["--notebook", "missing.ipynb"], "error: --notebook missing.ipynb: expected a notebook, but there is no "),
+    ],
+)
+def test_a_bad_option_stops_the_command(tmp_path, capsys, options, expected):
+    notebook = write_notebook(tmp_path, {"never": "print('never')"})
+    assert run(notebook, tmp_path / "out", *options) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and err.startswith(expected)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_parameter_that_is_not_a_plain_value_stops_the_command(tmp_path, capsys):
+    notebook = write_notebook(tmp_path, {"parameters": "import math\n\nEPOCHS = math.ceil(4.5)"})
+    assert run(notebook, tmp_path / "out") == 2
+    assert capsys.readouterr().err == (
+        f"error: {notebook}: the parameter EPOCHS = math.ceil(4.5): expected a plain value, such as 5.\n"
+    )
+
+
+def test_the_output_folder_defaults_to_the_environments(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MNIST_CNN_OUTPUT_DIR", str(tmp_path / "from-environment"))
+    with pytest.raises(SystemExit):
+        report.main(["--help"])
+    assert "$MNIST_CNN_OUTPUT_DIR" in capsys.readouterr().out
+    notebook = write_notebook(tmp_path, {"fine": "print('fine')"})
+    assert report.main(["--notebook", str(notebook)]) == 0
+    assert (tmp_path / "from-environment" / "reports" / "tiny.html").exists()
 
 
 def test_the_kernel_uses_ipc_sockets_on_posix_and_loopback_tcp_on_windows(tmp_path):

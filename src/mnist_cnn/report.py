@@ -1,12 +1,16 @@
-"""Build the HTML reports: run each notebook headless, then write its page and its figures.
+"""Build the HTML reports: run each notebook headless with papermill, then write its pages and its figures.
 
-    python -m mnist_cnn report [--notebook PATH ...] [--output-dir DIR] [--timeout SECONDS]
+    python -m mnist_cnn report [--notebook PATH ...] [--output-dir DIR] [--timeout SECONDS] [--save-notebook]
 
-writes, for each notebook, DIR/reports/<notebook>.html (every figure embedded) and
-DIR/reports/figures/<notebook>/*.png. The notebooks' own artifacts (models, metrics, history)
-land under DIR too. `--save-notebook` also stores each run's outputs in its notebook, the
-reference nbval uses.
+runs each notebook in a fresh kernel, papermill injecting its parameters (the MNIST_CNN_<NAME> values
+set for those of its `parameters` cell, and OUTPUT_DIR), and writes, for each notebook,
+DIR/reports/<notebook>.html (summary first, every figure embedded), DIR/reports/<notebook>.results.html
+(the same run without its code: the reader's page) and DIR/reports/figures/<notebook>/*.png. The
+notebooks' own artifacts (models, metrics, history) land under DIR too. `--save-notebook` also stores
+each run's outputs in its notebook, the reference nbval uses.
 
+A bad input (a missing notebook, an output folder that cannot be written, a MNIST_CNN_* value the
+notebook cannot use) stops the command with one line and status 2 before any kernel starts.
 If a cell fails, or SIGINT (Ctrl-C) or SIGTERM stops the run, nothing is written over that
 notebook's earlier report: the run so far goes to DIR/reports/<notebook>.failed.ipynb (and
 .failed.html), under a note saying where and why it stopped, the terminal shows one line for
@@ -17,10 +21,11 @@ The next successful run removes the .failed files.
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
-import base64
 import contextlib
 import copy
+import logging
 import os
 import re
 import signal
@@ -28,19 +33,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import quote
 
 import nbformat
+import papermill
 from jupyter_client.manager import AsyncKernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+from jupyter_core.utils import ensure_event_loop, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbconvert import HTMLExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import ExtractOutputPreprocessor, TagRemovePreprocessor
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import remove_error_markers
 
+from mnist_cnn import settings
 from mnist_cnn.atomic import write_atomically, write_text
 from mnist_cnn.settings import SettingError, kernel_environment
 
@@ -52,9 +63,12 @@ NOTEBOOKS = (
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
 SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
+CODE_ONLY_TAG = "code-only"  # the reader's page leaves these cells out: their output means nothing without the code
+INJECTED_TAG = "injected-parameters"  # papermill's tag on the cell it adds with the run's parameters (its id, here)
 STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}  # what stops a run, and how to say so
 KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+ENGINE = "mnist_cnn-report"  # the papermill engine the report registers: nbclient's, with a ReportClient
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -70,6 +84,16 @@ class CellPosition:
 
     def __str__(self) -> str:
         return f"cell {self.number}/{self.count} ({self.id})"
+
+
+@dataclass
+class Run:
+    """A notebook's run as the report follows it: papermill's notebook (its outputs so far), the code cell
+    running or the last that ran, and the signal that stopped the run, if one did."""
+
+    notebook: nbformat.NotebookNode | None = None
+    cell: CellPosition | None = None
+    stop_signal: signal.Signals | None = None
 
 
 class RunStopped(Exception):
@@ -107,28 +131,33 @@ class RunStopped(Exception):
         return 1 if self.stop_signal is None else 128 + self.stop_signal
 
 
-class ReportClient(NotebookClient):
-    """A notebook client that prints a line per cell, and the stdout lines of cells tagged `progress` as they come.
+class ReportClient(PapermillNotebookClient):
+    """papermill's notebook client, which also prints a line per code cell, and the stdout lines of cells tagged
+    `progress` as they come, and records in `run` where the run is.
 
-    SIGINT or SIGTERM kills its kernel, which ends the run at the running cell (nbclient notices within a second).
+    `stop` (SIGINT or SIGTERM, see `stopping_on_signals`) kills its kernel, which ends the run at the running
+    cell: nbclient notices within a second.
     """
 
-    def __init__(self, nb: nbformat.NotebookNode, **kwargs):
-        super().__init__(nb, on_cell_execute=self.cell_started, on_cell_executed=self.cell_executed, **kwargs)
-        code_cells = [index for index, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+    def __init__(self, nb_man, run: Run, **kwargs):
+        super().__init__(nb_man, on_cell_execute=self.cell_started, on_cell_executed=self.cell_executed, **kwargs)
+        self.run = run
+        run.notebook = self.nb
+        for cell in self.nb.cells:
+            if INJECTED_TAG in cell.metadata.get("tags", []):
+                cell.id = INJECTED_TAG  # papermill's is random
+        code_cells = [index for index, cell in enumerate(self.nb.cells) if cell.cell_type == "code"]
         self.positions = {
-            index: CellPosition(index, number, len(code_cells), nb.cells[index].get("id", ""))
+            index: CellPosition(index, number, len(code_cells), self.nb.cells[index].get("id", ""))
             for number, index in enumerate(code_cells, start=1)
         }
-        self.cell: CellPosition | None = None  # the cell running, or the last one that ran
         self.started = 0.0
         self.line_open = False  # whether the running cell's line waits for its time
-        self.stop_signal: signal.Signals | None = None
         self.killing: asyncio.Future | None = None  # kept, so that the task is not collected before it runs
 
     def cell_started(self, cell: nbformat.NotebookNode, cell_index: int) -> None:
-        self.cell, self.started = self.positions[cell_index], time.perf_counter()
-        print(f"[{self.cell.number:2d}/{self.cell.count}] {self.cell.id}", end="", flush=True)
+        self.run.cell, self.started = self.positions[cell_index], time.perf_counter()
+        print(f"[{self.run.cell.number:2d}/{self.run.cell.count}] {self.run.cell.id}", end="", flush=True)
         self.line_open = PROGRESS_TAG not in cell.metadata.get("tags", [])
         if not self.line_open:
             print(flush=True)  # its own lines follow, indented
@@ -153,25 +182,72 @@ class ReportClient(NotebookClient):
         return super().output(outs, msg, display_id, cell_index)
 
     async def async_start_new_kernel(self, **kwargs):
-        # nbclient has just set its own handlers for these signals, which shut the kernel down under the
-        # running cell: the run then ends in `assert self.kc is not None`. Replace them with `stop`.
-        loop = asyncio.get_running_loop()
-        for number in STOP_SIGNALS:
-            with contextlib.suppress(RuntimeError):  # not the main thread, or Windows: nbclient's failed too
-                loop.add_signal_handler(number, self.stop, number)
         await super().async_start_new_kernel(**kwargs)
-        if self.stop_signal is not None:  # it came while the kernel started
+        if self.run.stop_signal is not None:  # it came while the kernel started
             await self.kill_kernel()
+
+    start_new_kernel = run_sync(async_start_new_kernel)  # papermill's client starts its kernel synchronously
 
     def stop(self, number: int) -> None:
         """Stop the run on SIGINT or SIGTERM: kill the kernel."""
-        self.stop_signal = signal.Signals(number)
+        self.run.stop_signal = signal.Signals(number)
         self.killing = asyncio.ensure_future(self.kill_kernel())
 
     async def kill_kernel(self) -> None:
         """Kill the kernel's processes, if they have started and not yet been shut down."""
         if self.km is not None and self.km.provisioner is not None:
             await self.km.provisioner.kill()
+
+
+class ReportEngine(NBClientEngine):
+    """papermill's nbclient engine, running the notebook with a ReportClient in the notebook's folder.
+
+    `run` follows the run; `kernel_options` go to the kernel's start (its environment, where its output goes).
+    """
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, run, kernel_options, input_path, start_timeout, **options):
+        resources = {"metadata": {"path": str(Path(input_path).parent)}}
+        client = ReportClient(
+            nb_man, run, kernel_name=kernel_name, startup_timeout=start_timeout, resources=resources, **options
+        )
+        try:
+            with stopping_on_signals(client.stop):
+                return client.execute(cleanup_kc=True, **kernel_options)
+        finally:
+            client.end_line()
+
+
+@contextlib.contextmanager
+def stopping_on_signals(stop: Callable[[int], object]) -> Iterator[None]:
+    """Call `stop(number)` on SIGINT or SIGTERM while inside, then put back the handlers these signals had.
+
+    `stop` runs on the event loop that runs nbclient's coroutines in this thread, between its steps.
+    """
+    loop = ensure_event_loop()
+    handlers = {number: signal.getsignal(number) for number in STOP_SIGNALS}
+    try:
+        for number in STOP_SIGNALS:
+            with contextlib.suppress(RuntimeError, NotImplementedError):  # not the main thread, or Windows
+                loop.add_signal_handler(number, stop, number)
+        yield
+    finally:
+        for number, handler in handlers.items():
+            with contextlib.suppress(RuntimeError, NotImplementedError):
+                loop.remove_signal_handler(number)
+            if handler is not None:
+                signal.signal(number, handler)
+
+
+@contextlib.contextmanager
+def logger_disabled(name: str) -> Iterator[None]:
+    """Silence the named logger while inside (papermill's would reach the terminal through Python's last resort)."""
+    logger = logging.getLogger(name)
+    disabled, logger.disabled = logger.disabled, True
+    try:
+        yield
+    finally:
+        logger.disabled = disabled
 
 
 def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) -> tuple[str, str]:
@@ -183,18 +259,6 @@ def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) ->
     if platform == "win32":
         return "tcp", "127.0.0.1"
     return "ipc", os.path.join(folder, "kernel")
-
-
-@contextlib.contextmanager
-def signal_handlers_restored(numbers: Iterable[int]) -> Iterator[None]:
-    """Put back, on leaving, the handlers these signals had on entering (nbclient leaves Python's defaults)."""
-    handlers = {number: signal.getsignal(number) for number in numbers}
-    try:
-        yield
-    finally:
-        for number, handler in handlers.items():
-            if handler is not None and signal.getsignal(number) is not handler:
-                signal.signal(number, handler)
 
 
 def error_line(ename: str, evalue: str) -> str:
@@ -211,57 +275,80 @@ def for_terminal(text: str, stream: TextIO) -> str:
     return text if stream.isatty() else ANSI_ESCAPE.sub("", text)
 
 
-def execute_notebook(notebook_path: Path, output_dir: Path, timeout: int = CELL_TIMEOUT) -> nbformat.NotebookNode:
-    """Run every cell in a fresh kernel, printing progress; raise RunStopped at a failing cell, SIGINT or SIGTERM.
+def notebook_parameters(notebook_path: Path, environment: Mapping[str, str]) -> dict[str, object]:
+    """The parameters to inject into the notebook: the `MNIST_CNN_<NAME>` values in `environment` for the names
+    its `parameters` cell sets, typed like their defaults.
 
-    The kernel is shut down in every case, and the signals' handlers are left as they were.
+    Raises a SettingError if one of the run's parameters is not one the notebook can use, and a ValueError
+    if the cell sets one to anything but a plain value.
     """
-    notebook = nbformat.read(notebook_path, as_version=4)
-    with (
-        tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch,
-        signal_handlers_restored(STOP_SIGNALS),
-    ):
+    defaults = {}
+    for name, parameter in papermill.inspect_notebook(str(notebook_path)).items():
+        try:
+            defaults[name] = ast.literal_eval(parameter["default"])
+        except (ValueError, SyntaxError):
+            raise ValueError(
+                f"{notebook_path}: the parameter {name} = {parameter['default']}: expected a plain value, such as 5."
+            ) from None
+    parameters = settings.overrides(defaults, environment)
+    settings.check(defaults | parameters)
+    return parameters
+
+
+def execute_notebook(
+    notebook_path: Path, parameters: Mapping[str, object], environment: Mapping[str, str], timeout: int = CELL_TIMEOUT
+) -> nbformat.NotebookNode:
+    """Run the notebook with papermill in a fresh kernel, injecting `parameters`, printing progress; raise
+    RunStopped at a failing cell, SIGINT or SIGTERM.
+
+    papermill writes nothing (no output path): the report writes its own files, atomically. The kernel is
+    shut down in every case, and the signals' handlers are left as they were.
+    """
+    papermill_engines.register(ENGINE, ReportEngine)
+    run = Run()
+    with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
         transport, address = kernel_transport(scratch)
-        client = ReportClient(
-            notebook,
-            km=AsyncKernelManager(kernel_name="python3", transport=transport, ip=address),
-            timeout=timeout,
-            record_timing=False,
-            store_widget_state=False,  # the drawing pad is live only in Jupyter: no widget state to save
-            resources={"metadata": {"path": str(notebook_path.parent)}},
-        )
         # The kernel sends everything it prints to the notebook, and echoes what libraries write
-        # to its file descriptors: that echo goes to a log, shown only if the kernel dies. nbclient
-        # leaves running a kernel whose manager it was given, unless told to clean up (`cleanup_kc`).
+        # to its file descriptors: that echo goes to a log, shown only if the kernel dies.
         log_path = Path(scratch) / "kernel.log"
         with log_path.open("w") as log:
             try:
-                client.execute(
-                    cleanup_kc=True, env=kernel_environment(output_dir), stdout=log, stderr=subprocess.STDOUT
+                notebook = papermill.execute_notebook(
+                    str(notebook_path),
+                    None,
+                    dict(parameters),
+                    engine_name=ENGINE,
+                    kernel_name="python3",
+                    language="python",
+                    progress_bar=False,
+                    request_save_on_cell_execute=False,
+                    autosave_cell_every=0,
+                    run=run,
+                    km=AsyncKernelManager(kernel_name="python3", transport=transport, ip=address),
+                    timeout=timeout,
+                    record_timing=False,
+                    store_widget_state=False,  # the drawing pad is live only in Jupyter: no widget state to save
+                    kernel_options={"env": dict(environment), "stdout": log, "stderr": subprocess.STDOUT},
                 )
-            except (CellExecutionError, CellTimeoutError, DeadKernelError) as error:
-                if client.stop_signal is None:
-                    client.end_line()
-                    raise cell_failure(notebook, client.cell, error, timeout, log_path) from None
+            except (PapermillExecutionError, CellTimeoutError, DeadKernelError) as error:
+                if run.stop_signal is None:
+                    raise cell_failure(run, error, timeout, log_path) from None
             except RuntimeError:  # as when the kernel is killed while it starts
-                if client.stop_signal is None:
+                if run.stop_signal is None:
                     raise
-            if client.stop_signal is not None:  # the kernel was killed, whatever that raised, if anything
-                client.end_line()
-                raise RunStopped(notebook, client.cell, stop_signal=client.stop_signal)
+            if run.stop_signal is not None:  # the kernel was killed, whatever that raised, if anything
+                raise RunStopped(run.notebook, run.cell, stop_signal=run.stop_signal)
     return notebook
 
 
-def cell_failure(
-    notebook: nbformat.NotebookNode, cell: CellPosition | None, error: Exception, timeout: int, log_path: Path
-) -> RunStopped:
+def cell_failure(run: Run, error: Exception, timeout: int, log_path: Path) -> RunStopped:
     """The RunStopped for a cell that raised, that ran past `timeout`, or whose kernel died (its log at `log_path`)."""
-    if isinstance(error, CellExecutionError):
-        return RunStopped(notebook, cell, error_line(error.ename, error.evalue))
+    if isinstance(error, PapermillExecutionError):
+        return RunStopped(run.notebook, run.cell, error_line(error.ename, error.evalue))
     if isinstance(error, CellTimeoutError):
-        return RunStopped(notebook, cell, f"still running after {timeout} s (--timeout)")
+        return RunStopped(run.notebook, run.cell, f"still running after {timeout} s (--timeout)")
     last_output = log_path.read_text()[-KERNEL_OUTPUT_CHARACTERS:]
-    return RunStopped(notebook, cell, "the kernel died", kernel_output=last_output)
+    return RunStopped(run.notebook, run.cell, "the kernel died", kernel_output=last_output)
 
 
 def lead_with_summary(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -294,27 +381,57 @@ def heading_anchor(title: str) -> str:
     return quote(title.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
 
 
-def html_page(notebook: nbformat.NotebookNode) -> str:
-    """The notebook as one self-contained HTML page; the code of the cell tagged `summary` hidden."""
-    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATES)])
-    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}), enabled=True)
+def with_link(notebook: nbformat.NotebookNode, text: str) -> nbformat.NotebookNode:
+    """A copy of the notebook that opens with `text` (Markdown: a link to the run's other page), in italics."""
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(f"*{text}*"), *notebook.cells], metadata=notebook.metadata
+    )
+
+
+def html_page(notebook: nbformat.NotebookNode, reader: bool = False) -> str:
+    """The notebook as one self-contained HTML page, the code of the cell tagged `summary` hidden.
+
+    The `reader`'s page shows no code and no prompts, nor the cells tagged `code-only` or papermill's parameters.
+    """
+    exporter = HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=reader,
+        exclude_input_prompt=reader,
+        exclude_output_prompt=reader,
+    )
+    removed_cells = {CODE_ONLY_TAG, INJECTED_TAG} if reader else set()
+    exporter.register_preprocessor(
+        TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}, remove_cell_tags=removed_cells), enabled=True
+    )
     html, _ = exporter.from_notebook_node(notebook)
     return html
 
 
+class FigureExtractor(ExtractOutputPreprocessor):
+    """nbconvert's extractor of outputs, each figure named after its cell: `<cell id>[-n].png`."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        images = [output for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+        for number, output in enumerate(images, start=1):
+            output.metadata["filename"] = cell.id if len(images) == 1 else f"{cell.id}-{number}"
+        return super().preprocess_cell(cell, resources, cell_index)
+
+
 def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
-    """Write the notebook as HTML, summary first, and each figure as `figures/<name>/<cell id>[-n].png`."""
-    for cell in notebook.cells:
-        images = [
-            output["data"]["image/png"] for output in cell.get("outputs", []) if "image/png" in output.get("data", {})
-        ]
-        for number, image in enumerate(images, start=1):
-            suffix = "" if len(images) == 1 else f"-{number}"
-            write_atomically(
-                reports_dir / "figures" / name / f"{cell['id']}{suffix}.png",
-                lambda temporary, image=image: temporary.write_bytes(base64.b64decode(image)),
-            )
-    return write_text(reports_dir / f"{name}.html", html_page(lead_with_summary(notebook)))
+    """Write the run's two pages, summary first, each linking to the other: `<name>.html` with the code and
+    `<name>.results.html` without; and each figure as `figures/<name>/<cell id>[-n].png`. Return the first's path."""
+    page = lead_with_summary(notebook)
+    full = html_page(with_link(page, f"Without the code: [the results alone]({quote(name)}.results.html)."))
+    results = html_page(with_link(page, f"With the code: [the whole notebook]({quote(name)}.html)."), reader=True)
+    extractor = FigureExtractor(extract_output_types={"image/png"})
+    _, resources = extractor.preprocess(copy.deepcopy(notebook), {"outputs": {}})
+    for filename, image in resources["outputs"].items():
+        write_atomically(
+            reports_dir / "figures" / name / filename, lambda temporary, image=image: temporary.write_bytes(image)
+        )
+    write_text(reports_dir / f"{name}.results.html", results)
+    return write_text(reports_dir / f"{name}.html", full)
 
 
 def failed_run_paths(reports_dir: Path, name: str) -> tuple[Path, Path]:
@@ -323,8 +440,11 @@ def failed_run_paths(reports_dir: Path, name: str) -> tuple[Path, Path]:
 
 
 def failed_notebook(stopped: RunStopped) -> nbformat.NotebookNode:
-    """The notebook up to and including the cell where the run stopped, under a note saying where and why."""
-    notebook = copy.deepcopy(stopped.notebook)
+    """The notebook up to and including the cell where the run stopped, under a note saying where and why.
+
+    papermill's own notes on a failed cell give way to this one; its metadata marks the cell as failed.
+    """
+    notebook = remove_error_markers(copy.deepcopy(stopped.notebook))
     note = [
         "**This run stopped before its end:**",
         "",
@@ -349,6 +469,36 @@ def write_failed_run(stopped: RunStopped, reports_dir: Path, name: str) -> Path:
     return write_text(notebook_path, nbformat.writes(notebook) + "\n")
 
 
+def with_outputs(notebook_path: Path, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The notebook at `notebook_path` holding the outputs of its run, `executed`, numbered as they ran there.
+
+    That is nbval's reference: without papermill's injected parameters and metadata.
+    """
+    notebook = nbformat.read(notebook_path, as_version=4)
+    ran = {cell.id: cell for cell in executed.cells}
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    for number, cell in enumerate(code_cells, start=1):
+        cell.outputs, cell.execution_count = ran[cell.id].outputs, number
+        for output in cell.outputs:
+            if "execution_count" in output:
+                output.execution_count = number
+    return notebook
+
+
+def output_folder(option: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """Where the report writes: `--output-dir`, else $MNIST_CNN_OUTPUT_DIR, else the current folder.
+
+    Raises a SettingError if that is not a folder this process can write in or create.
+    """
+    if option is not None:
+        try:
+            return settings.writable_folder(option)
+        except SettingError as error:
+            raise SettingError(f"--output-dir {error}") from None
+    variable = environ.get(settings.PREFIX + "OUTPUT_DIR")
+    return settings.writable_folder(variable, "OUTPUT_DIR") if variable else settings.writable_folder(".")
+
+
 def main(arguments: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the notebooks headless and build their HTML reports.")
     parser.add_argument(
@@ -357,23 +507,53 @@ def main(arguments: list[str] | None = None) -> int:
         action="append",
         help=f"a notebook to run (repeatable; default: {', '.join(map(str, NOTEBOOKS))})",
     )
-    parser.add_argument("--output-dir", type=Path, default=Path("."), help="where reports/ and models/ go")
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where reports/ and models/ go (default: $MNIST_CNN_OUTPUT_DIR if set, else the current folder)",
+    )
     parser.add_argument("--timeout", type=int, default=CELL_TIMEOUT, help="seconds allowed per cell")
     parser.add_argument("--save-notebook", action="store_true", help="also store each run's outputs in its notebook")
     options = parser.parse_args(arguments)
     notebooks = options.notebook or list(NOTEBOOKS)
-    for path in notebooks:
-        if not path.is_file():
-            parser.error(f"no notebook at {path}")
 
-    reports_dir = options.output_dir / "reports"
-    for path in notebooks:
+    # Every input is checked before the first kernel starts: a bad one stops the command with one line.
+    with logger_disabled("papermill"):
+        try:
+            if options.timeout < 1:
+                raise ValueError(f"--timeout {options.timeout}: expected a whole number of seconds of at least 1.")
+            for path in notebooks:
+                if not path.is_file():
+                    raise ValueError(f"--notebook {path}: expected a notebook, but there is no file there.")
+            output_dir = output_folder(options.output_dir)
+            environment = kernel_environment(output_dir)
+            parameters = {path: notebook_parameters(path, environment) for path in notebooks}
+        except ValueError as error:  # a SettingError, or a parameters cell papermill cannot use
+            print(f"error: {error}", file=sys.stderr, flush=True)
+            return 2
+        return run_notebooks(parameters, output_dir, environment, options.timeout, options.save_notebook)
+
+
+def run_notebooks(
+    parameters: Mapping[Path, Mapping[str, object]],
+    output_dir: Path,
+    environment: Mapping[str, str],
+    timeout: int,
+    save_notebook: bool,
+) -> int:
+    """Run each notebook (a key of `parameters`, its value what papermill injects) and write its report.
+
+    Return the command's exit status: 0, or that of the first run that stopped, after which none runs.
+    """
+    reports_dir = output_dir / "reports"
+    for path, injected in parameters.items():
         has_report = (reports_dir / f"{path.stem}.html").exists()
         earlier = "the earlier report is unchanged" if has_report else "no report was written"
-        print(f"Running {path} (MNIST_CNN_* settings from the environment apply)", flush=True)
+        shown = ", ".join(f"{name}={value!r}" for name, value in injected.items())
+        print(f"Running {path}" + (f" with {shown}" if shown else ""), flush=True)
         started = time.perf_counter()
         try:
-            notebook = execute_notebook(path, options.output_dir, options.timeout)
+            notebook = execute_notebook(path, injected, environment, timeout)
             report = write_report(notebook, reports_dir, path.stem)
         except RunStopped as stopped:
             saved = write_failed_run(stopped, reports_dir, path.stem)
@@ -388,9 +568,9 @@ def main(arguments: list[str] | None = None) -> int:
             return 128 + signal.SIGINT
         for stale in failed_run_paths(reports_dir, path.stem):
             stale.unlink(missing_ok=True)
-        print(f"Wrote {report} in {time.perf_counter() - started:.0f} s")
-        if options.save_notebook:
-            write_text(path, nbformat.writes(notebook) + "\n")
+        print(f"Wrote {report} and {report.with_suffix('.results.html').name} in {time.perf_counter() - started:.0f} s")
+        if save_notebook:
+            write_text(path, nbformat.writes(with_outputs(path, notebook)) + "\n")
             print(f"Stored the outputs in {path}")
     return 0
 

@@ -1,0 +1,80 @@
+"""The report's two pages in a real browser: the reader's page shows no code, every figure renders, nothing is fetched.
+
+One short run of the report command writes both pages; headless Chromium (Debian's `chromium`,
+through Playwright, as in tests/test_browser.py) opens each from its file, follows the link from
+one to the other, and saves a screenshot of its first screen to reports/screenshots/ beside them.
+Without Chromium or Playwright the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from test_browser import CHROMIUM
+from test_report import FIGURES, run_report
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def pages(mnist_path, tmp_path_factory):
+    """Both pages of one short run: {"full": path, "results": path}."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed: apt-get install -y chromium")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
+    folder = tmp_path_factory.mktemp("report")
+    result = run_report(folder)
+    assert result.returncode == 0, result.stdout + result.stderr
+    reports = folder / "reports"
+    return {"full": reports / "mnist_cnn.html", "results": reports / "mnist_cnn.results.html"}
+
+
+def is_local(url: str) -> bool:
+    """Whether the browser can load `url` without the network: a file, or data in the URL itself."""
+    return url.startswith(("file:", "data:"))
+
+
+def test_the_readers_page_shows_results_without_code_and_fetches_nothing(pages):
+    from playwright.sync_api import sync_playwright
+
+    requests, errors, shown = [], [], {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.route("**/*", lambda route: route.continue_() if is_local(route.request.url) else route.abort())
+        page.on("request", lambda request: requests.append(request.url))
+        try:
+            for name, other in (("results", "full"), ("full", "results")):
+                page.goto(pages[name].as_uri())
+                page.wait_for_load_state("load")
+                images = page.locator("img")
+                shown[name] = {
+                    "code inputs": page.locator(".jp-CodeCell .jp-InputArea").count(),
+                    "prompts": page.locator(".jp-InputPrompt, .jp-OutputPrompt").count(),
+                    "images": images.count(),
+                    "rendered images": sum(
+                        images.nth(index).evaluate("image => image.complete && image.naturalWidth > 0")
+                        for index in range(images.count())
+                    ),
+                    "link to the other page": page.locator(f'a[href="{pages[other].name}"]').first.is_visible(),
+                }
+                screenshot = pages[name].parent / "screenshots" / f"{name}.png"
+                screenshot.parent.mkdir(exist_ok=True)
+                page.screenshot(path=screenshot)
+                print(f"Screenshot of the {name} page: {screenshot}")
+        finally:
+            browser.close()
+
+    figures = len(FIGURES)
+    assert shown["results"] == {
+        "code inputs": 0,
+        "prompts": 0,
+        "images": figures,
+        "rendered images": figures,
+        "link to the other page": True,
+    }
+    assert shown["full"]["code inputs"] > 0 and shown["full"]["prompts"] > 0  # the same check finds the code there
+    assert shown["full"]["rendered images"] == figures and shown["full"]["link to the other page"]
+    assert [url for url in requests if not is_local(url)] == [] and not errors
