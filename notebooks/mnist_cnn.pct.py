@@ -260,7 +260,7 @@ Markdown(artifacts.describe_run(metrics))
 # The pad is live only while the notebook runs in Jupyter (JupyterLab or Notebook 7): the HTML
 # report cannot run it.
 
-# %%
+# %% tags=["code-only"]
 draw.DrawingPad(model)
 
 # %% [markdown]

@@ -275,7 +275,7 @@ print(f"Saved {settings.ROBUST_MODEL_PATH} (and .tflite) and reports/handwriting
 # stroke (this is live in JupyterLab and Notebook 7; a static page shows a sentence instead).
 # Or photograph one on paper and run `python -m mnist_cnn predict photo.jpg`.
 
-# %%
+# %% tags=["code-only"]
 DrawingPad(robust_model)
 
 # %% [markdown]
