@@ -388,10 +388,24 @@ def with_link(notebook: nbformat.NotebookNode, text: str) -> nbformat.NotebookNo
     )
 
 
+def parameters_as_text(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy whose parameters cells (the recipe, and the values injected for this run) are Markdown code blocks.
+
+    The reader's page hides code; the recipe is what its reader still needs to see.
+    """
+    notebook = copy.deepcopy(notebook)
+    for index, cell in enumerate(notebook.cells):
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type == "code" and ("parameters" in tags or INJECTED_TAG in tags):
+            heading = "Set for this run:\n\n" if INJECTED_TAG in tags else ""
+            notebook.cells[index] = nbformat.v4.new_markdown_cell(f"{heading}```python\n{cell.source}\n```")
+    return notebook
+
+
 def html_page(notebook: nbformat.NotebookNode, reader: bool = False) -> str:
     """The notebook as one self-contained HTML page, the code of the cell tagged `summary` hidden.
 
-    The `reader`'s page shows no code and no prompts, nor the cells tagged `code-only` or papermill's parameters.
+    The `reader`'s page shows no code and no prompts, nor the cells tagged `code-only`; its parameters are text.
     """
     exporter = HTMLExporter(
         template_name="offline",
@@ -400,7 +414,8 @@ def html_page(notebook: nbformat.NotebookNode, reader: bool = False) -> str:
         exclude_input_prompt=reader,
         exclude_output_prompt=reader,
     )
-    removed_cells = {CODE_ONLY_TAG, INJECTED_TAG} if reader else set()
+    removed_cells = {CODE_ONLY_TAG} if reader else set()
+    notebook = parameters_as_text(notebook) if reader else notebook
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}, remove_cell_tags=removed_cells), enabled=True
     )
