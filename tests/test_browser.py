@@ -28,6 +28,15 @@ from mnist_cnn.draw import EMPTY, PAD_SIZE
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/mnist_cnn.ipynb"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def require_chromium() -> None:
+    """Skip the test unless Debian's Chromium and Playwright are installed."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("chromium is not installed: apt-get install -y chromium")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
+
+
 SETTINGS = {  # JupyterLab's settings for the test: never save the notebook, keep every cell in the page, no news
     "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
@@ -54,9 +63,7 @@ def request(url: str, token: str, method: str = "GET") -> int:
 @pytest.fixture(scope="module")
 def lab(mnist_path, tmp_path_factory):
     """JupyterLab on a free loopback port, serving the repository; stopped with its kernels afterwards."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed: apt-get install -y chromium")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
+    require_chromium()
     folder = tmp_path_factory.mktemp("lab")
     (folder / "checkpoints" / Path(NOTEBOOK).parent).mkdir(parents=True)  # else they go to the system's temp folder
     for name, values in SETTINGS.items():

@@ -8,10 +8,8 @@ Without Chromium or Playwright the test is skipped with the reason.
 
 from __future__ import annotations
 
-import os
-
 import pytest
-from test_browser import CHROMIUM
+from test_browser import CHROMIUM, require_chromium
 from test_report import FIGURES, run_report
 
 pytestmark = pytest.mark.browser
@@ -20,9 +18,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def pages(mnist_path, tmp_path_factory):
     """Both pages of one short run: {"full": path, "results": path}."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("chromium is not installed: apt-get install -y chromium")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
+    require_chromium()
     folder = tmp_path_factory.mktemp("report")
     result = run_report(folder)
     assert result.returncode == 0, result.stdout + result.stderr
