@@ -23,7 +23,8 @@ import pytest
 
 from mnist_cnn import artifacts
 from mnist_cnn.data import one_hot, preprocess_images
-from mnist_cnn.report import NOTEBOOKS, heading_anchor, table_of_contents
+from mnist_cnn.pages import heading_anchor, table_of_contents
+from mnist_cnn.report import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PATH = NOTEBOOKS[0]

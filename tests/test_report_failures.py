@@ -16,7 +16,8 @@ import psutil
 import pytest
 
 from mnist_cnn import report
-from mnist_cnn.report import error_line, failed_run_paths, for_terminal, kernel_transport
+from mnist_cnn.pages import failed_run_paths
+from mnist_cnn.report import error_line, for_terminal, kernel_transport
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -2,7 +2,7 @@
 
 The pipeline, one module per step: `data` → `model` (or `improved`, `robust`) → `training`
 (run as `plan` chooses and `execution` applies, with `tensorflow_runtime` on TensorFlow, shown
-by `progress`) → `evaluation` → `plots`, then `artifacts` (saved results) and `report`
+by `progress`) → `evaluation` → `plots`, then `artifacts` (saved results), `report` and `pages`
 (notebooks → HTML). Your own digits: `digits` prepares any picture as MNIST's were, `networks`
 runs a saved model, `predict` reads files and `draw` is the notebook's drawing pad. Other
 writers: `usps`, `photos` and `augment`. `ablation` trains one recipe after another for the

@@ -24,10 +24,8 @@ import argparse
 import ast
 import asyncio
 import contextlib
-import copy
 import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -37,22 +35,19 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote
 
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_event_loop, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
-from nbconvert import HTMLExporter
-from nbconvert.preprocessors import ExtractOutputPreprocessor, TagRemovePreprocessor
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
-from papermill.execute import remove_error_markers
 
 from mnist_cnn import settings
-from mnist_cnn.atomic import write_atomically, write_text
+from mnist_cnn.atomic import write_text
+from mnist_cnn.pages import ANSI_ESCAPE, INJECTED_TAG, failed_notebook, failed_run_paths, html_page, write_report
 from mnist_cnn.settings import SettingError, kernel_environment
 
 NOTEBOOKS = (
@@ -62,15 +57,9 @@ NOTEBOOKS = (
 )
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
-SUMMARY_TAG = "summary"  # the report shows this cell's output first, without its code
-CODE_ONLY_TAG = "code-only"  # the reader's page leaves these cells out: their output means nothing without the code
-INJECTED_TAG = "injected-parameters"  # papermill's tag on the cell it adds with the run's parameters (its id, here)
 STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}  # what stops a run, and how to say so
 KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ENGINE = "mnist_cnn-report"  # the papermill engine the report registers: nbclient's, with a ReportClient
-
-TEMPLATES = Path(__file__).parent / "templates"
 
 
 @dataclass(frozen=True)
@@ -351,134 +340,10 @@ def cell_failure(run: Run, error: Exception, timeout: int, log_path: Path) -> Ru
     return RunStopped(run.notebook, run.cell, "the kernel died", kernel_output=last_output)
 
 
-def lead_with_summary(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy of the notebook that opens with its title, the run's summary, then its contents.
-
-    The summary is the output of the cell tagged `summary`, which the notebook computes last.
-    """
-    notebook = copy.deepcopy(notebook)
-    summary = [cell for cell in notebook.cells if SUMMARY_TAG in cell.metadata.get("tags", [])]
-    notebook.cells = [cell for cell in notebook.cells if cell not in summary]
-    contents = nbformat.v4.new_markdown_cell(table_of_contents(notebook))
-    notebook.cells[1:1] = [*summary, contents]
-    return notebook
-
-
-def table_of_contents(notebook: nbformat.NotebookNode) -> str:
-    """Markdown links to every section (## and ###) of the notebook, as nbconvert anchors them."""
-    lines = ["## Contents", ""]
-    for cell in notebook.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for heading in re.finditer(r"^(#{2,3}) +(.+?) *$", cell.source, flags=re.MULTILINE):
-            level, title = heading.groups()
-            lines.append(f"{'  ' * (len(level) - 2)}- [{title}](#{heading_anchor(title)})")
-    return "\n".join(lines)
-
-
-def heading_anchor(title: str) -> str:
-    """The id nbconvert gives a heading with this (plain-text) title."""
-    return quote(title.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
-
-
-def with_link(notebook: nbformat.NotebookNode, text: str) -> nbformat.NotebookNode:
-    """A copy of the notebook that opens with `text` (Markdown: a link to the run's other page), in italics."""
-    return nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell(f"*{text}*"), *notebook.cells], metadata=notebook.metadata
-    )
-
-
-def parameters_as_text(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """A copy whose parameters cells (the recipe, and the values injected for this run) are Markdown code blocks.
-
-    The reader's page hides code; the recipe is what its reader still needs to see.
-    """
-    notebook = copy.deepcopy(notebook)
-    for index, cell in enumerate(notebook.cells):
-        tags = cell.metadata.get("tags", [])
-        if cell.cell_type == "code" and ("parameters" in tags or INJECTED_TAG in tags):
-            heading = "Set for this run:\n\n" if INJECTED_TAG in tags else ""
-            notebook.cells[index] = nbformat.v4.new_markdown_cell(f"{heading}```python\n{cell.source}\n```")
-    return notebook
-
-
-def html_page(notebook: nbformat.NotebookNode, reader: bool = False) -> str:
-    """The notebook as one self-contained HTML page, the code of the cell tagged `summary` hidden.
-
-    The `reader`'s page shows no code and no prompts, nor the cells tagged `code-only`; its parameters are text.
-    """
-    exporter = HTMLExporter(
-        template_name="offline",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=reader,
-        exclude_input_prompt=reader,
-        exclude_output_prompt=reader,
-    )
-    removed_cells = {CODE_ONLY_TAG} if reader else set()
-    notebook = parameters_as_text(notebook) if reader else notebook
-    exporter.register_preprocessor(
-        TagRemovePreprocessor(remove_input_tags={SUMMARY_TAG}, remove_cell_tags=removed_cells), enabled=True
-    )
-    html, _ = exporter.from_notebook_node(notebook)
-    return html
-
-
-class FigureExtractor(ExtractOutputPreprocessor):
-    """nbconvert's extractor of outputs, each figure named after its cell: `<cell id>[-n].png`."""
-
-    def preprocess_cell(self, cell, resources, cell_index):
-        images = [output for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
-        for number, output in enumerate(images, start=1):
-            output.metadata["filename"] = cell.id if len(images) == 1 else f"{cell.id}-{number}"
-        return super().preprocess_cell(cell, resources, cell_index)
-
-
-def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
-    """Write the run's two pages, summary first, each linking to the other: `<name>.html` with the code and
-    `<name>.results.html` without; and each figure as `figures/<name>/<cell id>[-n].png`. Return the first's path."""
-    page = lead_with_summary(notebook)
-    full = html_page(with_link(page, f"Without the code: [the results alone]({quote(name)}.results.html)."))
-    results = html_page(with_link(page, f"With the code: [the whole notebook]({quote(name)}.html)."), reader=True)
-    extractor = FigureExtractor(extract_output_types={"image/png"})
-    _, resources = extractor.preprocess(copy.deepcopy(notebook), {"outputs": {}})
-    for filename, image in resources["outputs"].items():
-        write_atomically(
-            reports_dir / "figures" / name / filename, lambda temporary, image=image: temporary.write_bytes(image)
-        )
-    write_text(reports_dir / f"{name}.results.html", results)
-    return write_text(reports_dir / f"{name}.html", full)
-
-
-def failed_run_paths(reports_dir: Path, name: str) -> tuple[Path, Path]:
-    """Where a stopped run of notebook `name` is kept: `<name>.failed.ipynb` and `<name>.failed.html`."""
-    return reports_dir / f"{name}.failed.ipynb", reports_dir / f"{name}.failed.html"
-
-
-def failed_notebook(stopped: RunStopped) -> nbformat.NotebookNode:
-    """The notebook up to and including the cell where the run stopped, under a note saying where and why.
-
-    papermill's own notes on a failed cell give way to this one; its metadata marks the cell as failed.
-    """
-    notebook = remove_error_markers(copy.deepcopy(stopped.notebook))
-    note = [
-        "**This run stopped before its end:**",
-        "",
-        "```text",
-        ANSI_ESCAPE.sub("", stopped.summary),
-        "```",
-        "",
-        "The cells after that one did not run; it is the last on this page, with its error if it raised one.",
-    ]
-    if stopped.kernel_output:
-        note += ["", "The kernel's last output:", "", "```text", ANSI_ESCAPE.sub("", stopped.kernel_output), "```"]
-    end = stopped.cell.index + 1 if stopped.cell is not None else 0
-    notebook.cells = [nbformat.v4.new_markdown_cell("\n".join(note)), *notebook.cells[:end]]
-    return notebook
-
-
 def write_failed_run(stopped: RunStopped, reports_dir: Path, name: str) -> Path:
     """Write the stopped run as a notebook and its HTML page beside the reports; return the notebook's path."""
-    notebook = failed_notebook(stopped)
+    end = stopped.cell.index + 1 if stopped.cell is not None else 0
+    notebook = failed_notebook(stopped.notebook, stopped.summary, end, stopped.kernel_output)
     notebook_path, html_path = failed_run_paths(reports_dir, name)
     write_text(html_path, html_page(notebook))
     return write_text(notebook_path, nbformat.writes(notebook) + "\n")
