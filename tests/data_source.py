@@ -14,18 +14,13 @@ import os
 import socket
 from pathlib import Path
 
-from mnist_cnn.data import DATA_ENVIRONMENT_VARIABLE, MnistDataError, MnistUnavailableError, load_mnist
+from mnist_cnn.data import DATA_ENVIRONMENT_VARIABLE, MnistDataError, MnistUnavailableError, keras_cache, load_mnist
 
 DOWNLOAD_TIMEOUT = 10.0  # seconds
 
 
 class MnistNotFound(RuntimeError):
     """No MNIST for the tests that read it; the message is one sentence saying how to provide it."""
-
-
-def keras_cache() -> Path:
-    """Where Keras keeps its MNIST download (`keras.utils.get_file`'s cache)."""
-    return Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser() / "datasets" / "mnist.npz"
 
 
 def find_mnist(timeout: float = DOWNLOAD_TIMEOUT) -> Path:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -137,13 +138,23 @@ def _load_with_keras() -> dict[str, np.ndarray]:
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
     except Exception as error:  # Keras raises a bare Exception when the download fails.
-        cache = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
         raise MnistUnavailableError(
             f"Could not download MNIST ({error}) and no local copy was named. Point "
             f"{DATA_ENVIRONMENT_VARIABLE} at a Keras-layout mnist.npz or a folder of the IDX "
-            f"files, or place mnist.npz in Keras's cache ({cache / 'datasets'})."
+            f"files, or place mnist.npz in Keras's cache ({keras_cache().parent})."
         ) from error
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+
+
+def keras_cache() -> Path:
+    """Where Keras's own loader keeps `mnist.npz`, as `keras.utils.get_file` decides.
+
+    Below `$KERAS_HOME` (else `~/.keras`), or below `/tmp/.keras` where that cannot be written.
+    """
+    base = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+    if not os.access(base, os.W_OK):
+        base = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
+    return base / "datasets" / "mnist.npz"
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
