@@ -217,10 +217,21 @@ metrics = artifacts.save_run(
 Markdown(artifacts.describe_run(metrics))
 
 # %% [markdown]
+# ## How it ran on this machine
+#
+# Every model above is a plain `keras.Sequential`; how its training steps ran here was chosen by
+# the `EXECUTION` parameter at the start, as in the first notebook (docs/training-speed.md). This
+# run's plan, and why:
+
+# %% tags=["nbval-ignore-output"]
+print(plan.describe())
+
+# %% [markdown]
 # ## Conclusion
 #
 # The table above is this run's answer to "what does each idea buy": read it with the seed
 # spread in mind (docs/improving.md gives the final recipe's accuracy over several seeds, and its
-# training time against the original recipe's, measured side by side). Augmentation and a
-# learning-rate schedule are what let a network of this size go on learning past a few epochs;
-# the mistakes that remain are, more often than not, digits a person would hesitate over too.
+# training time against the original recipe's, measured side by side). Over those seeds,
+# augmentation and a learning-rate schedule are what let a network of this size go on learning
+# past a few epochs. The galleries above show which mistakes remain: look at them before trusting
+# the last digit of any accuracy.
