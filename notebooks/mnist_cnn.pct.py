@@ -300,7 +300,8 @@ Markdown(
 )
 
 # %% [markdown]
-# Most of its mistakes, in the gallery above, are digits a person would hesitate over too. MNIST
+# Before trusting that figure, look at its surest mistakes in the gallery above: which would a
+# person hesitate over too, and which are plain errors of the model? MNIST
 # remains a good place to learn the basics (loading and inspecting data, training, evaluation),
 # but it is a solved and forgiving problem: what works here needs testing on harder, more varied
 # data before it is trusted elsewhere.

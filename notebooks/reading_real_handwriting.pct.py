@@ -281,10 +281,11 @@ DrawingPad(robust_model)
 # %% [markdown]
 # ## Conclusion
 #
-# A careful preparation does most of the work: once the ink is found whatever its colour, the light
-# evened out and the lines taken away, even the original MNIST model reads most photos of other
-# people's digits. Training on distorted digits then reads more of them over all conditions (the
-# table above), while its MNIST test accuracy stays at the second notebook's level.
+# Two things stand between an MNIST model and a photo of someone's handwriting: the photo, which
+# the preparation turns into what MNIST's digits look like, and the writer, whose digits the
+# robust model learned from distorted MNIST digits. How much each buys on this run is the table and
+# the sentence under it above, condition by condition; what the robust model kept of MNIST, the
+# accuracies before them.
 #
 # What it does not read yet (docs/handwriting.md): digits that touch each other (a number written
 # joined up is read as one digit), letters and other marks (it always answers with a digit: a low
