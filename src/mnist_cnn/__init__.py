@@ -1,13 +1,14 @@
-"""mnist_cnn: the data, models, training, evaluation and plots behind the MNIST CNN notebooks.
+"""mnist_cnn: the MNIST CNN of the notebooks, as a small package, and the programs around it.
 
-The pipeline, one module per step: `data` → `model` (or `improved`, `robust`) → `training`
-(run as `plan` chooses and `execution` applies, with `tensorflow_runtime` on TensorFlow, shown
-by `progress`) → `evaluation` → `plots`, then `artifacts` (saved results), `report` and `pages`
-(notebooks → HTML). Your own digits: `digits` prepares any picture as MNIST's were, `networks`
-runs a saved model, `predict` reads files and `draw` is the notebook's drawing pad. Other
-writers: `usps`, `photos` and `augment`. `ablation` trains one recipe after another for the
-second notebook; `settings` holds the notebooks' parameters and their checks; `backend`
-(Keras, quietly, on any of its backends), `opencv` and `atomic` serve the others.
+The core is the pipeline the first two notebooks teach, a module per step: `data` → `networks` →
+`training` (with `progress`) → `evaluation` (and `ablation`) → `figures` → `saving`. Each wing is a
+program of its own: `reading` reads digits in pictures (`python -m mnist_cnn predict`, the drawing
+pad, the third notebook), `report` runs the notebooks headless and writes their pages, `speed`
+chooses and runs how training goes fast on this machine.
 """
+
+# OpenCV's loader prepends its folder to LD_LIBRARY_PATH when imported, and Keras imports it:
+# loaded here first, with that undone, importing this package changes no environment variable.
+from mnist_cnn.reading import opencv as _opencv  # noqa: F401
 
 __version__ = "0.1.0"

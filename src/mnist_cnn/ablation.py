@@ -6,17 +6,16 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import pandas as pd
 
 from mnist_cnn import evaluation
-from mnist_cnn.backend import keras
-from mnist_cnn.plan import ExecutionPlan
 from mnist_cnn.training import train
 
 
 @dataclass(frozen=True)
-class Step:
+class TrainedRecipe:
     """One trained recipe: its name, test accuracy, training time and test probabilities."""
 
     name: str
@@ -27,7 +26,7 @@ class Step:
     probabilities: np.ndarray
 
 
-def run_step(
+def train_and_score(
     name: str,
     model: keras.Model,
     train_images: np.ndarray,
@@ -37,20 +36,19 @@ def run_step(
     *,
     epochs: int,
     seed: int,
-    plan: ExecutionPlan,
     callbacks: Sequence[keras.callbacks.Callback] = (),
-) -> Step:
+) -> TrainedRecipe:
     """Train `model` (one-hot `train_labels`), then score it on the test images (digit labels)."""
     started = time.perf_counter()
-    train(model, train_images, train_labels, epochs=epochs, seed=seed, plan=plan, callbacks=callbacks, verbose=0)
+    train(model, train_images, train_labels, epochs=epochs, seed=seed, callbacks=callbacks, verbose=0)
     seconds = time.perf_counter() - started
-    probabilities = evaluation.predict(model, test_images, plan)
+    probabilities = evaluation.predict(model, test_images)
     accuracy = evaluation.scores(test_digits, probabilities)["accuracy"]
-    return Step(name, accuracy, seconds, epochs, model.count_params(), probabilities)
+    return TrainedRecipe(name, accuracy, seconds, epochs, model.count_params(), probabilities)
 
 
-def ablation_table(steps: Sequence[Step]) -> pd.DataFrame:
-    """A row per step: test accuracy (%), its change from the step before, training time."""
+def ablation_table(steps: Sequence[TrainedRecipe]) -> pd.DataFrame:
+    """A row per trained recipe, in order: test accuracy (%), its change from the step before, training time."""
     if not steps:
         raise ValueError("Expected at least one step, found none.")
     table = pd.DataFrame(

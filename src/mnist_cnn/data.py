@@ -110,12 +110,32 @@ def array_sha256(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
+def check_images(images: object, *, channel: bool | None = None, scaled: bool = False) -> np.ndarray:
+    """`images` as an array, if they are MNIST's shape: (N, 28, 28), or (N, 28, 28, 1) with a `channel` axis.
+
+    `channel=None` accepts either; `scaled` asks for float32 values in [0, 1], as `preprocess_images`
+    makes them. Anything else raises a ValueError that says what was expected and what was found.
+    """
+    shapes = {False: "(N, 28, 28)", True: "(N, 28, 28, 1)", None: "(N, 28, 28) or (N, 28, 28, 1)"}[channel]
+    expected = f"images of shape {shapes}" + (" as float32 values in [0, 1]" if scaled else "")
+    if not isinstance(images, np.ndarray | list | tuple):
+        raise ValueError(f"Expected {expected}, found a {type(images).__name__}.")
+    images = np.asarray(images)
+    with_channel = images.ndim == 4 and images.shape[-1] == 1
+    if images.shape[1:3] != IMAGE_SHAPE or images.ndim not in (3, 4) or (images.ndim == 4 and not with_channel):
+        raise ValueError(f"Expected {expected}, found shape {images.shape}.")
+    if channel is not None and with_channel != channel:
+        raise ValueError(f"Expected {expected}, found shape {images.shape}.")
+    if scaled and images.dtype != np.float32:
+        raise ValueError(f"Expected {expected}, found {images.dtype}.")
+    if scaled and images.size and not (images.min() >= 0 and images.max() <= 1):  # NaN fails both comparisons
+        raise ValueError(f"Expected {expected}, found values from {images.min()} to {images.max()}.")
+    return images
+
+
 def preprocess_images(images: np.ndarray) -> np.ndarray:
     """Scale uint8 images (N, 28, 28) to float32 in [0, 1] with a channel axis: (N, 28, 28, 1)."""
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"Expected images of shape (N, 28, 28), found {images.shape}.")
-    return np.expand_dims(images.astype("float32") / 255.0, -1)
+    return np.expand_dims(check_images(images, channel=False).astype("float32") / 255.0, -1)
 
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
@@ -133,7 +153,7 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 
 def _load_with_keras() -> dict[str, np.ndarray]:
-    from mnist_cnn.backend import keras
+    import keras  # here: importing Keras takes seconds, and reading a local copy needs none of it
 
     try:
         (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()

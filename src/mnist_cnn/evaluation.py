@@ -1,33 +1,26 @@
-"""Measure the trained CNN: loss and accuracy, predictions, where it goes wrong, and how it reads photos."""
+"""Measure a trained network on MNIST: its predictions, loss and accuracy, and where it goes wrong."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-
+import keras
 import numpy as np
 import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
-from mnist_cnn import execution, photos
-from mnist_cnn.backend import keras
-from mnist_cnn.data import NUM_CLASSES, preprocess_images
-from mnist_cnn.digits import NoDigit, find_digits
-from mnist_cnn.networks import Network
-from mnist_cnn.plan import ExecutionPlan
+from mnist_cnn import speed
+from mnist_cnn.data import NUM_CLASSES
 
-PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory
 KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before the logarithm
-NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
 
 
-def predict(model: keras.Model, images: np.ndarray, plan: ExecutionPlan | None = None) -> np.ndarray:
-    """Class probabilities (N, 10) for preprocessed images, run in float32 as `plan` says.
+def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
+    """Class probabilities (N, 10) for preprocessed images, in float32.
 
-    One pass in large batches; reuse its result for the scores, the confusion matrix and the
-    mistakes rather than running the network again for each.
+    One pass in large batches, run as this machine's plan says (`mnist_cnn.speed`); reuse its
+    result for the scores, the confusion matrix and the mistakes rather than running the network
+    again for each.
     """
-    network = model if plan is None else execution.planned_model(model, plan)
-    return network.predict(images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
+    return speed.planned_predict(model, images)
 
 
 def scores(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
@@ -97,62 +90,3 @@ def compare_mistakes(
     remaining = wrong_after[np.isin(wrong_after, wrong_before)]
     new = wrong_after[~np.isin(wrong_after, wrong_before)]
     return fixed, remaining, new
-
-
-def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.ndarray:
-    """The digit read in each photo of one digit, as `python -m mnist_cnn predict` reads it.
-
-    `network` maps preprocessed images to probabilities (`networks.load_network`). A photo in which
-    the preparation finds no digit, or several, reads as `NOT_READ`: for a user, that is a mistake.
-    """
-    prepared, rows = [], []
-    for row, photograph in enumerate(photographs):
-        try:
-            found = find_digits(photograph)
-        except NoDigit:
-            continue
-        if len(found) == 1:
-            prepared.append(found[0].image)
-            rows.append(row)
-    readings = np.full(len(photographs), NOT_READ)
-    if prepared:
-        readings[rows] = np.asarray(network(preprocess_images(np.stack(prepared)))).argmax(axis=1)
-    return readings
-
-
-def photo_readings(
-    networks: Mapping[str, Network],
-    images: np.ndarray,
-    *,
-    conditions: Sequence[str] = tuple(photos.CONDITIONS),
-    seed: int = 0,
-) -> dict[str, dict[str, np.ndarray]]:
-    """Each image photographed under each condition (`photos`), read by each network: condition -> name -> digits."""
-    readings = {}
-    for condition in conditions:
-        photographed = photos.photographs(images, condition, seed)
-        readings[condition] = {name: read_photographs(network, photographed) for name, network in networks.items()}
-    return readings
-
-
-def accuracy_by_condition(readings: Mapping[str, Mapping[str, np.ndarray]], true_labels: np.ndarray) -> pd.DataFrame:
-    """Percent read correctly: a row per condition and one for all of them, a column per network."""
-    table = pd.DataFrame(
-        {
-            condition: {name: 100 * float(np.mean(read == true_labels)) for name, read in by_name.items()}
-            for condition, by_name in readings.items()
-        }
-    ).transpose()
-    table.loc["all conditions"] = table.mean()
-    table.index.name = "condition"
-    return table.round(1)
-
-
-def reading_confusion(true_labels: np.ndarray, readings: np.ndarray) -> np.ndarray:
-    """The 10x11 confusion of photo readings: row = true digit, column = digit read, the last column `NOT_READ`."""
-    true_labels, readings = np.asarray(true_labels), np.asarray(readings)
-    if readings.shape != true_labels.shape:
-        raise ValueError(f"Expected one reading per label {true_labels.shape}, found {readings.shape}.")
-    confusion = np.zeros((NUM_CLASSES, NUM_CLASSES + 1), dtype=int)
-    np.add.at(confusion, (true_labels, np.where(readings == NOT_READ, NUM_CLASSES, readings)), 1)
-    return confusion

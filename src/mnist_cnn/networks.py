@@ -1,95 +1,144 @@
-"""A trained model as a function from prepared images to probabilities, however it runs.
+"""The networks, each a plain `keras.Sequential` read top to bottom, compiled and ready to train.
 
-`load_network` gives one for a saved model, run by LiteRT from the `.tflite` file exported
-beside it (this module imports no TensorFlow, so a new process reads a photo in a fraction of a
-second: docs/predict.md), or for a Keras model in memory. `keras_network` calls a Keras model
-directly, which is fastest for one image at a time (the drawing pad: docs/draw.md). The images
-are prepared as `data.preprocess_images` prepares them: float32, (N, 28, 28, 1).
+`original_cnn` is the original notebook's CNN (93,322 parameters). The second notebook's network
+is a little larger (188,234 parameters) and is trained with the ideas a `Recipe` names, each a
+flag, so that notebook adds one at a time; `FINAL_RECIPE` is where it ends. The robust model of
+the third notebook is that network and recipe, trained on distorted digits instead of Keras's
+augmentation layers (`ROBUST_RECIPE`). Building a network changes nothing else in the process:
+how it trains fast is `mnist_cnn.speed`'s job, chosen apart from the model.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING
+import dataclasses
+from dataclasses import dataclass
 
-import numpy as np
+import keras
+from keras import layers
 
-from mnist_cnn.settings import EXPORTED_SUFFIX, exported_path, no_model
+from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_cnn.training import EPOCHS, steps_per_epoch
 
-if TYPE_CHECKING:
-    from mnist_cnn.backend import keras
-
-Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
-
-
-class NetworkError(ValueError):
-    """A saved model that cannot be run; the message is one line for the user."""
+INPUT_SHAPE = (*IMAGE_SHAPE, 1)
+LEARNING_RATE = 1e-3  # Adam's default, the original's
+PEAK_LEARNING_RATE = 3e-3  # with the schedule: warm up to this, then cosine decay to almost 0
+WARMUP_EPOCHS = 1
+DROPOUT = 0.3  # of the units before and after the dense layer
+EMA_MOMENTUM = 0.999  # the average weighs about the last 1,000 steps, a little over an epoch
 
 
-def load_network(model: str | os.PathLike | keras.Model) -> Network:
-    """A `Network` for a saved `.keras` model (its checked `.tflite` export runs), a `.tflite` file, or a Keras model.
-
-    A Keras model in memory runs through `model.predict`, in batches, for any number of images.
-    """
-    if hasattr(model, "predict"):  # a Keras model in memory
-        return lambda images: model.predict(images, verbose=0)
-    path = Path(model)
-    return litert_network(path if path.suffix == EXPORTED_SUFFIX else check_export(path))
-
-
-def keras_network(model: keras.Model) -> Network:
-    """A `Network` that calls the Keras model directly, in inference mode: milliseconds for one image."""
-    from mnist_cnn.backend import keras  # imported already wherever a Keras model exists
-
-    return lambda images: keras.ops.convert_to_numpy(model(images, training=False))
-
-
-def check_export(model_path: str | os.PathLike) -> Path:
-    """The `.tflite` export of `model_path`, after checking it exists and is not older than the model."""
-    model_path = Path(model_path)
-    if not model_path.is_file():
-        raise NetworkError(no_model(model_path))
-    exported = exported_path(model_path)
-    rebuild = f"rebuild it with `python -m mnist_cnn export --model {model_path}`"
-    if not exported.is_file():
-        raise NetworkError(f"{model_path} has no LiteRT export beside it ({exported}): {rebuild}")
-    if exported.stat().st_mtime < model_path.stat().st_mtime:
-        raise NetworkError(f"{exported} is older than {model_path}, so it may be another model: {rebuild}")
-    return exported
+def original_cnn() -> keras.Sequential:
+    """The original notebook's network, read top to bottom: three convolutions, two poolings, two dense layers."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.Flatten(),
+            layers.Dense(64, activation="relu"),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="mnist_cnn",
+    )
 
 
-def litert_network(path: str | os.PathLike) -> Network:
-    """A `Network` that runs a `.tflite` file in LiteRT, on every core, for any number of images at once."""
-    path = Path(path)
-    if not path.is_file():
-        raise NetworkError(no_model(path, "exported model"))
-    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+def build_model(seed: int | None = None) -> keras.Sequential:
+    """The original CNN (`original_cnn`), compiled with Adam and cross-entropy; a `seed` fixes its weights."""
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+    model = original_cnn()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
 
-    try:
-        # LiteRT's own kernels, on every core, without the XNNPACK delegate it adds by default:
-        # that delegate announces itself on stderr ("INFO: Created TensorFlow Lite XNNPACK
-        # delegate"), and two threads of LiteRT's own kernels come close to it (docs/predict.md).
-        interpreter = Interpreter(
-            model_path=str(path),
-            experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
-            num_threads=os.cpu_count() or 1,
-        )
-    except (RuntimeError, ValueError) as error:
-        raise NetworkError(f"{path} is not a LiteRT model that can be loaded: {error}") from None
-    (input_details,) = interpreter.get_input_details()
-    (output_details,) = interpreter.get_output_details()
-    image_shape = tuple(input_details["shape"][1:])
 
-    def network(images: np.ndarray) -> np.ndarray:
-        images = np.asarray(images, dtype=np.float32)
-        if images.shape[1:] != image_shape:
-            raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
-        interpreter.resize_tensor_input(input_details["index"], images.shape)
-        interpreter.allocate_tensors()
-        interpreter.set_tensor(input_details["index"], images)
-        interpreter.invoke()
-        return interpreter.get_tensor(output_details["index"]).copy()
+@dataclass(frozen=True)
+class Recipe:
+    """The ideas a model is trained with; the defaults are none of them (the larger network alone)."""
 
-    return network
+    augmentation: bool = False  # small random rotations, shifts and zooms of each training image
+    dropout: bool = False  # drop units at random while training, before and after the dense layer
+    schedule: bool = False  # learning rate: linear warm-up, then cosine decay
+    weight_averaging: bool = False  # end with an exponential moving average of the weights
+    batch_norm: bool = False  # normalize each convolution's output over the batch
+    epochs: int = EPOCHS
+
+    def with_(self, **changes) -> Recipe:
+        """A copy with some ideas changed: `recipe.with_(dropout=True)`."""
+        return dataclasses.replace(self, **changes)
+
+
+FINAL_RECIPE = Recipe(augmentation=True, dropout=True, schedule=True, weight_averaging=True, epochs=10)
+ROBUST_RECIPE = FINAL_RECIPE.with_(augmentation=False)  # trained on distorted digits in its place
+
+
+def augmentation_layers(rotation_degrees: float = 10, shift: float = 0.1, zoom: float = 0.1) -> list[layers.Layer]:
+    """Keras preprocessing layers that move each training image a little; inactive at inference."""
+    return [
+        layers.RandomRotation(rotation_degrees / 360, fill_mode="constant"),
+        layers.RandomTranslation(shift, shift, fill_mode="constant"),
+        layers.RandomZoom(zoom, fill_mode="constant"),
+    ]
+
+
+def build_improved_model(
+    recipe: Recipe, *, steps_per_epoch: int, seed: int | None = None, name: str = "improved_cnn"
+) -> keras.Sequential:
+    """Build and compile the network of `recipe` (Adam, categorical cross-entropy, accuracy)."""
+    if steps_per_epoch < 1:
+        raise ValueError(f"Expected at least 1 step per epoch, found {steps_per_epoch}.")
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
+
+    def convolution(filters: int) -> list[layers.Layer]:
+        if not recipe.batch_norm:
+            return [layers.Conv2D(filters, 3, activation="relu")]
+        return [layers.Conv2D(filters, 3, use_bias=False), layers.BatchNormalization(), layers.ReLU()]
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            *(augmentation_layers() if recipe.augmentation else []),
+            *convolution(32),
+            layers.MaxPooling2D(2),
+            *convolution(64),
+            *convolution(64),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            *([layers.Dropout(DROPOUT)] if recipe.dropout else []),
+            layers.Dense(128, activation="relu"),
+            *([layers.Dropout(DROPOUT)] if recipe.dropout else []),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name=name,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(
+            learning_rate(recipe, steps_per_epoch), use_ema=recipe.weight_averaging, ema_momentum=EMA_MOMENTUM
+        ),
+        loss="categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def build_robust_model(train_samples: int, *, epochs: int = ROBUST_RECIPE.epochs, seed: int = 0) -> keras.Sequential:
+    """The robust model's network, compiled, its schedule spread over `epochs` of `train_samples` images."""
+    recipe = ROBUST_RECIPE.with_(epochs=epochs)
+    return build_improved_model(recipe, steps_per_epoch=steps_per_epoch(train_samples), seed=seed, name="robust_cnn")
+
+
+def learning_rate(recipe: Recipe, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Adam's default rate, or with `recipe.schedule` a warm-up to the peak then cosine decay."""
+    if not recipe.schedule:
+        return LEARNING_RATE
+    warmup = min(WARMUP_EPOCHS, recipe.epochs - 1) * steps_per_epoch
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=PEAK_LEARNING_RATE / 10,
+        warmup_target=PEAK_LEARNING_RATE,
+        warmup_steps=warmup,
+        decay_steps=recipe.epochs * steps_per_epoch - warmup,
+        alpha=0.01,
+    )

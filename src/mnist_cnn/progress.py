@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
+import keras
 from livelossplot import PlotLosses
 from livelossplot.outputs import MatplotlibPlot
 from matplotlib.ticker import MaxNLocator
-
-from mnist_cnn.backend import keras
 
 
 class LivePlot(keras.callbacks.Callback):

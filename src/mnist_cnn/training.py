@@ -1,22 +1,28 @@
-"""Train a model with the original notebook's recipe, run as the execution plan (`mnist_cnn.plan`) says."""
+"""Train a model with the original notebook's recipe, on the images as they are or distorted afresh each epoch.
+
+`train` fits the user's model through `mnist_cnn.speed`, which runs it as the plan chosen for this
+machine says (`speed.use`): the weights it learns end up in the model itself, which stays the
+plain network.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+import keras
 import numpy as np
 
-from mnist_cnn import backend, execution
-from mnist_cnn.augment import DistortedBatches, Distortions
-from mnist_cnn.backend import keras
-from mnist_cnn.plan import ExecutionPlan
+from mnist_cnn import speed
+from mnist_cnn.data import check_images
 
 # The original recipe.
 EPOCHS = 5
 BATCH_SIZE = 64
 VALIDATION_SPLIT = 0.1
 SEED = 0
+
+Distort = Callable[[np.ndarray, np.random.Generator], np.ndarray]  # a batch of images -> distorted copies
 
 
 def train(
@@ -28,26 +34,18 @@ def train(
     batch_size: int = BATCH_SIZE,
     validation_split: float = VALIDATION_SPLIT,
     seed: int = SEED,
-    plan: ExecutionPlan | str = "auto",
     callbacks: Sequence[keras.callbacks.Callback] = (),
-    distortions: Distortions | None = None,
+    distort: Distort | None = None,
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
-    """Fit the compiled `model` on images (N, H, W, C) and one-hot labels (N, classes).
+    """Fit the compiled `model` on images (N, 28, 28, 1) and one-hot labels (N, classes); return its history.
 
-    `plan` is an `ExecutionPlan` (`mnist_cnn.plan`), or a mode for `execution.prepare`: "auto"
-    (the fastest plan for this machine) or "plain" (the model exactly as built). Either way the
-    trained weights end up in `model`, and the callbacks see `model`, as with `model.fit`. The
-    last `validation_split` of the samples is held out for validation, as Keras's own
+    The last `validation_split` of the samples is held out for validation, as Keras's own
     `validation_split` does. The seed fixes the shuffling, so the same seed, plan and initial
-    weights on the same machine give the same trained weights. With `distortions`, every epoch
-    trains on freshly distorted copies of the images (`augment.DistortedBatches`), made outside
-    the model: the model stays the plain network.
+    weights on the same machine give the same trained weights. With `distort`, every epoch
+    trains on freshly distorted copies of the images (`DistortedBatches`), made outside the model.
     """
-    images, labels = np.asarray(images), np.asarray(labels)
-    image_shape = tuple(model.input_shape[1:])
-    if images.shape[1:] != image_shape:
-        raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
+    images, labels = check_images(images, channel=True), np.asarray(labels)
     if labels.shape != (len(images), model.output_shape[-1]):
         raise ValueError(
             f"Expected one-hot labels of shape ({len(images)}, {model.output_shape[-1]}), found {labels.shape}."
@@ -56,13 +54,11 @@ def train(
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
     if epochs < 1 or batch_size < 1:
         raise ValueError(f"Expected at least 1 epoch and a batch size of at least 1, found {epochs} and {batch_size}.")
-    if isinstance(plan, str):
-        plan = execution.prepare(plan, batch_size=batch_size)
-    backend.set_random_seed(seed)
+    keras.utils.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
     verbose = 1 if verbose == "auto" else verbose
-    # The callbacks are given `model` itself, not the planned model that trains it: what they save
-    # or stop is the user's model (`execution.PlannedModel` passes `stop_training` on).
+    # The callbacks are given `model` itself, not the model the plan trains it through: what they
+    # save or stop is the user's model.
     callbacks = keras.callbacks.CallbackList(
         list(callbacks),
         add_history=True,
@@ -72,36 +68,66 @@ def train(
         epochs=epochs,
         steps=math.ceil(split / batch_size),
     )
-    data = fit_data(images, labels, split, batch_size, seed, plan, distortions)
-    with backend.notices_dropped():  # TensorFlow's INFO line when it first reads batches made in Python
-        execution.training_model(model, plan).fit(**data, epochs=epochs, callbacks=callbacks, verbose=verbose)
-    return model.history
-
-
-def fit_data(
-    images: np.ndarray,
-    labels: np.ndarray,
-    split: int,
-    batch_size: int,
-    seed: int,
-    plan: ExecutionPlan,
-    distortions: Distortions | None = None,
-) -> dict:
-    """`fit`'s data arguments: the first `split` samples to train on, shuffled (and distorted), the rest to validate."""
-    if plan.own_batches:
-        from mnist_cnn.tensorflow_runtime import batches
-    if distortions is not None:  # batches of its own, shuffled
-        data = {"x": DistortedBatches(images[:split], labels[:split], batch_size, seed=seed, distortions=distortions)}
-    elif plan.own_batches:
-        data = {"x": batches(images[:split], labels[:split], batch_size, shuffle_seed=seed), "shuffle": False}
-    else:
-        data = {"x": images[:split], "y": labels[:split], "batch_size": batch_size, "shuffle": True}
+    training = (images[:split], labels[:split])
+    if distort is not None:
+        training = DistortedBatches(*training, batch_size, seed=seed, distort=distort)
     validation = (images[split:], labels[split:]) if split < len(images) else None
-    if validation is not None and plan.own_batches:
-        validation = batches(*validation, batch_size)
-    return data | {"validation_data": validation}
+    fit = speed.planned_fit(model, training, validation, batch_size=batch_size, seed=seed)
+    fit(epochs=epochs, callbacks=callbacks, verbose=verbose)
+    return model.history
 
 
 def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
     """How many of `samples` `train` fits on; the rest, at the end, are for validation."""
     return math.ceil(samples * (1 - validation_split))
+
+
+def steps_per_epoch(
+    train_samples: int, batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT
+) -> int:
+    """Training steps in an epoch of `train`, which holds out the last `validation_split`."""
+    return math.ceil(training_samples(train_samples, validation_split) / batch_size)
+
+
+class DistortedBatches(keras.utils.PyDataset):
+    """Batches of images distorted by `distort`, with their labels, reshuffled and distorted afresh each epoch.
+
+    The order of epoch e comes from `numpy.random.default_rng([seed, e])`, and batch i's
+    distortions from `default_rng([seed, e, i + 1])`, so a batch is the same whenever, and in
+    whichever worker, it is made. Keyword arguments go to `keras.utils.PyDataset`.
+    """
+
+    def __init__(
+        self, images: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int, distort: Distort, **kwargs
+    ) -> None:
+        super().__init__(**kwargs)
+        images, labels = check_images(images, channel=True), np.asarray(labels)
+        if labels.ndim == 0 or len(labels) != len(images):
+            raise ValueError(f"Expected one label per image ({len(images)}), found labels of shape {labels.shape}.")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
+            raise ValueError(f"Expected a positive whole batch size, found {batch_size!r}.")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ValueError(f"Expected a whole seed of 0 or more, found {seed!r}.")
+        self.images, self.labels, self.distort = images, labels, distort
+        self.batch_size, self.seed = int(batch_size), int(seed)
+        self.epoch = 0
+        self.order = self._shuffled()
+
+    def _shuffled(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        if not 0 <= index < len(self):
+            raise IndexError(f"Batch {index} does not exist: expected 0 to {len(self) - 1}.")
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        # index + 1: the shuffle's [seed, epoch] reads as [seed, epoch, 0], so each batch's stream is its own.
+        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
+        return self.distort(self.images[rows], rng), self.labels[rows]
+
+    def on_epoch_end(self) -> None:
+        """Go on to the next epoch: a new order, new distortions."""
+        self.epoch += 1
+        self.order = self._shuffled()

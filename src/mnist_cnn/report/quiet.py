@@ -1,13 +1,12 @@
-"""Keras, imported without TensorFlow's start-up notices, and which backend it runs on.
+"""TensorFlow's start-up notices, dropped where the command line starts TensorFlow (`export`).
 
-Every module of this package takes Keras from here (`from mnist_cnn.backend import keras`), so
-the first import of Keras, and with the TensorFlow backend of TensorFlow, happens inside
-`notices_dropped`. TensorFlow 2.21 logs INFO notices on stderr while its libraries load
-(oneDNN's "custom operations are on", the CPU instructions it was not built for), before
-TF_CPP_MIN_LOG_LEVEL or absl's log level take effect, so no setting stops them. While inside,
-every line written to the stderr descriptor passes through as it comes, but those notices:
-warnings and errors still show, at once. Afterwards stderr is as it was. The JAX and PyTorch
-backends (`KERAS_BACKEND=jax` or `torch`) print no such notices and do not import TensorFlow.
+TensorFlow 2.21 logs INFO notices on stderr while its libraries load (oneDNN's "custom operations
+are on", the CPU instructions it was not built for), before TF_CPP_MIN_LOG_LEVEL or absl's log
+level take effect, so no setting stops them; the LiteRT converter adds two more. Inside
+`notices_dropped`, every line written to the stderr descriptor passes through as it comes, but
+those notices: warnings and errors still show, at once. Afterwards stderr is as it was. The
+package itself filters nothing: in a notebook these lines go to the terminal that runs Jupyter,
+and the report command keeps its kernels' output in a log.
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ import re
 import sys
 import threading
 from collections.abc import Iterator
-from types import ModuleType
-
-from mnist_cnn.opencv import loader_paths_kept
 
 # absl's INFO records ("I1127 10:22:33.123456  1234 port.cc:153] ..."), absl's note that logging
 # is not yet initialised, the second line of TensorFlow's CPU-instructions notice, and the two
@@ -67,31 +63,3 @@ def _forward(read_end: int, destination: int) -> None:
         for line in pipe:  # each line as soon as it is complete
             if not is_notice(line.decode(errors="replace")):
                 os.write(destination, line)
-
-
-def _import_keras() -> ModuleType:
-    # With the TensorFlow backend, importing Keras imports TensorFlow; Keras imports OpenCV.
-    with notices_dropped(), loader_paths_kept():
-        import keras
-    return keras
-
-
-def name() -> str:
-    """The Keras backend in use: 'tensorflow', 'jax' or 'torch' (set by KERAS_BACKEND)."""
-    return keras.backend.backend()
-
-
-def tensorflow() -> ModuleType:
-    """TensorFlow, imported quietly; for the TensorFlow-only features (the CPU plan, the LiteRT export)."""
-    with notices_dropped():
-        import tensorflow
-    return tensorflow
-
-
-def set_random_seed(seed: int) -> None:
-    """`keras.utils.set_random_seed`, quietly: it imports TensorFlow where installed, whatever the backend."""
-    with notices_dropped():
-        keras.utils.set_random_seed(seed)
-
-
-keras = _import_keras()

@@ -1,7 +1,9 @@
-"""Save what a run produced (model, metrics, history) without ever losing an earlier copy.
+"""Save what a run produced (model, history, tables, metrics), each file whole or not at all, and load a model.
 
-Every file is written atomically (`mnist_cnn.atomic`), so an interrupted run leaves the
-previous file untouched.
+Every file is written to a temporary name beside its destination and renamed into place when
+complete, so an interrupted or failed run leaves the earlier file untouched and no temporary
+behind. Keras is imported where a model is saved or loaded, so that finding a saved model's path
+(as `predict` does) imports no TensorFlow.
 """
 
 from __future__ import annotations
@@ -14,20 +16,23 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from mnist_cnn import backend
-from mnist_cnn.atomic import write_atomically, write_text
-from mnist_cnn.backend import keras
 from mnist_cnn.data import array_sha256
-from mnist_cnn.plan import ExecutionPlan
-from mnist_cnn.settings import MODEL_PATH, exported_path, no_model
+
+if TYPE_CHECKING:
+    import keras
+    import pandas as pd
+
+MODEL_PATH = Path("models/mnist_cnn.keras")  # where the first notebook saves its model, below its OUTPUT_DIR
+IMPROVED_MODEL_PATH = Path("models/improved_cnn.keras")  # and where the second saves its own
+ROBUST_MODEL_PATH = Path("models/robust_cnn.keras")  # and the third: the model `predict` uses when it is there
+EXPORTED_SUFFIX = ".tflite"  # the LiteRT export of a saved model, beside it
 
 # The libraries a result depends on, by the name they are known by and the module they import as,
 # after the backend's own (versions come from the modules: TensorFlow is installed as tensorflow
@@ -40,6 +45,39 @@ LIBRARIES = {
     "seaborn": "seaborn",
     "livelossplot": "livelossplot",
 }
+
+
+def write_atomically(path: str | os.PathLike, write: Callable[[Path], object]) -> Path:
+    """Call `write(temporary_path)`, then rename the result to `path` in one step."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(descriptor)
+    try:
+        write(Path(temporary))
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(temporary, 0o666 & ~mask)  # mkstemp's file is private; give it the usual mode
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write `text` to `path` atomically."""
+    return write_atomically(path, lambda temporary: temporary.write_text(text, encoding="utf-8"))
+
+
+def exported_path(model_path: str | os.PathLike) -> Path:
+    """Where the LiteRT export of a saved `.keras` model lives: beside it, as `.tflite`."""
+    return Path(model_path).with_suffix(EXPORTED_SUFFIX)
+
+
+def no_model(path: str | os.PathLike, what: str = "trained model") -> str:
+    """The sentence for a model that is not there yet, and how to make it."""
+    return f"no {what} at {path}: run `make report` (or the notebook) to train and save it"
 
 
 def save_model(model: keras.Model, path: str | os.PathLike) -> Path:
@@ -64,8 +102,10 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | N
     C++ (dropped like TensorFlow's start-up notices) and in Python, where TensorFlow shows INFO
     records in Jupyter ("Assets written to ..."); its logger is held at WARNING meanwhile.
     """
+    import keras
+
     exported = exported_path(model_path)
-    if backend.name() != "tensorflow":
+    if keras.backend.backend() != "tensorflow":
         if importlib.util.find_spec("tensorflow") is None:
             print(f"No LiteRT export of {model_path}: it needs TensorFlow, which is not installed.", file=sys.stderr)
             return None
@@ -76,16 +116,17 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | N
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        with backend.notices_dropped():
-            return write_atomically(
-                exported, lambda temporary: model.export(str(temporary), format="litert", verbose=False)
-            )
+        return write_atomically(
+            exported, lambda temporary: model.export(str(temporary), format="litert", verbose=False)
+        )
     finally:
         logger.setLevel(level)
 
 
 def load_model(path: str | os.PathLike) -> keras.Model:
     """Load a saved `.keras` model with Keras's safe mode, as plain `keras.saving.load_model` does."""
+    import keras
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(no_model(path))
@@ -109,9 +150,9 @@ def load_model(path: str | os.PathLike) -> keras.Model:
 
 def save_history(history: Mapping[str, Sequence[float]], path: str | os.PathLike) -> Path:
     """Save `History.history` as CSV, one row per epoch."""
-    table = pd.DataFrame(dict(history))
-    table.insert(0, "epoch", range(1, len(table) + 1))
-    return write_text(path, table.to_csv(index=False))
+    rows = zip(range(1, 1 + len(next(iter(history.values()), []))), *history.values())
+    lines = [",".join(["epoch", *history]), *(",".join(map(str, row)) for row in rows)]
+    return write_text(path, "\n".join(lines) + "\n")
 
 
 def save_metrics(metrics: Mapping[str, Any], path: str | os.PathLike) -> Path:
@@ -121,7 +162,9 @@ def save_metrics(metrics: Mapping[str, Any], path: str | os.PathLike) -> Path:
 
 def library_versions() -> dict[str, str]:
     """The versions of Python, of the Keras backend in use and of the libraries a result depends on."""
-    libraries = {backend.name(): backend.name()} | LIBRARIES
+    import keras
+
+    libraries = {keras.backend.backend(): keras.backend.backend()} | LIBRARIES
     return {"python": platform.python_version()} | {
         library: importlib.import_module(module).__version__ for library, module in libraries.items()
     }
@@ -136,9 +179,12 @@ def run_summary(
     parameter_count: int,
     training_seconds: float,
     training_data: Mapping[str, Any],
-    plan: ExecutionPlan,
+    how_it_ran: Mapping[str, str],
 ) -> dict[str, Any]:
-    """Gather what `metrics.json` records of a run; `training_data` maps names to arrays."""
+    """Gather what `metrics.json` records of a run; `training_data` maps names to arrays.
+
+    `how_it_ran` says on what: the backend, the machine and how training ran there (`ExecutionPlan.record()`).
+    """
     return {
         "train": dict(train_scores),
         "test": dict(test_scores),
@@ -146,9 +192,7 @@ def run_summary(
         "parameters": dict(parameters),
         "parameter_count": parameter_count,
         "training_seconds": round(training_seconds, 2),
-        "backend": plan.backend,
-        "machine": plan.machine.describe(),
-        "execution": f"{plan.device}: {plan.choices()}",
+        **how_it_ran,
         "date": time.strftime("%Y-%m-%d"),
         "versions": library_versions(),
         "data_sha256": {name: array_sha256(array) for name, array in training_data.items()},
@@ -163,7 +207,7 @@ def save_run(
     parameters: Mapping[str, Any],
     training_data: tuple[Any, Any],
     training_seconds: float,
-    plan: ExecutionPlan,
+    how_it_ran: Mapping[str, str],
     history: keras.callbacks.History | None = None,
     tables: Mapping[str, pd.DataFrame] | None = None,
     model_path: str | os.PathLike = MODEL_PATH,
@@ -174,7 +218,8 @@ def save_run(
     Writes the model and its LiteRT export (`model_path`), the metrics (`metrics_path`), the
     training history as `reports/history.csv` when given, and each table as `reports/<name>`.
     `scores` holds the "train" and "test" scores and the "per_class" table; `training_data` is
-    the (images, labels) trained on, recorded by checksum; `parameters` gets their count added.
+    the (images, labels) trained on, recorded by checksum; `parameters` gets their count added;
+    `how_it_ran` is `ExecutionPlan.record()`.
     """
     output_dir = Path(output_dir)
     images, labels = training_data
@@ -186,7 +231,7 @@ def save_run(
         parameter_count=model.count_params(),
         training_seconds=training_seconds,
         training_data={"x_train": images, "y_train": labels},
-        plan=plan,
+        how_it_ran=how_it_ran,
     )
     save_model(model, output_dir / model_path)
     if history is not None:

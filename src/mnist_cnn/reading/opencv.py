@@ -4,8 +4,8 @@ opencv-python's loader (`cv2/__init__.py`) puts its library folder in front of `
 (`PATH` on Windows) when it is imported, for the subprocesses started afterwards: a global
 change that importing this package must not make. OpenCV's own libraries are loaded by the end
 of the import, so `loader_paths_kept` sets those variables back as they were. Every module of the
-package takes OpenCV from here (`from mnist_cnn.opencv import cv2`), and `mnist_cnn.backend`
-imports Keras inside `loader_paths_kept` too: Keras imports OpenCV when it is installed.
+package takes OpenCV from here (`from mnist_cnn.reading.opencv import cv2`), and the package's
+`__init__` imports it first: Keras imports OpenCV too, when it is installed, and then finds it loaded.
 """
 
 from __future__ import annotations

@@ -21,9 +21,9 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.digits import WORKING_SIZE, Box, Digit, NoDigit, find_digits
-from mnist_cnn.networks import NetworkError, load_network
-from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
+from mnist_cnn.reading.preparation import WORKING_SIZE, Box, Digit, NoDigit, find_digits
+from mnist_cnn.reading.saved_models import NetworkError, load_network
+from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 
 
 class PredictError(ValueError):

@@ -17,7 +17,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import ExtractOutputPreprocessor, TagRemovePreprocessor
 from papermill.execute import remove_error_markers
 
-from mnist_cnn.atomic import write_atomically, write_text
+from mnist_cnn.saving import write_atomically, write_text
 
 SUMMARY_TAG = "summary"  # the pages show this cell's output first, without its code
 CODE_ONLY_TAG = "code-only"  # the reader's page leaves these cells out: their output means nothing without the code

@@ -53,8 +53,8 @@ kept whole instead: the affine map is shrunk where needed to keep the ink `FRAME
 inside the frame, and the elastic field fades to nothing at the frame's edge.
 
 All of it is numpy and OpenCV on whole batches, outside the model, so the saved model stays a
-plain Keras model on any backend. `distort` distorts a batch; `DistortedBatches`, a
-`keras.utils.PyDataset`, gives `model.fit` freshly distorted, reshuffled batches each epoch.
+plain Keras model on any backend. `distort` distorts a batch; a `Distortions` is itself such a
+function, which `training.train(..., distort=Distortions())` applies afresh to every batch.
 """
 
 from __future__ import annotations
@@ -66,9 +66,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from mnist_cnn.backend import keras
-from mnist_cnn.data import IMAGE_SHAPE
-from mnist_cnn.opencv import cv2
+from mnist_cnn.data import IMAGE_SHAPE, check_images
+from mnist_cnn.reading.opencv import cv2
 
 SIZE = IMAGE_SHAPE[0]  # 28: the frame's side in pixels (MNIST's frames are square)
 LARGE = 2 * SIZE  # the side at which strokes are thickened and thinned
@@ -153,6 +152,10 @@ class Distortions:
                 f"Distortions.low_resolution_size: expected whole pixels, found {self.low_resolution_size!r}."
             )
 
+    def __call__(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """`distort(images, rng, self)`: so that a `Distortions` is what `training.train` takes as `distort`."""
+        return distort(images, rng, self)
+
     @classmethod
     def none(cls) -> Distortions:
         """Settings with every distortion off: `distort` returns a copy of the images."""
@@ -176,23 +179,12 @@ def _probability_names() -> tuple[str, ...]:
     return tuple(field.name for field in fields(Distortions) if field.name.endswith("_probability"))
 
 
-def check_images(images: object) -> None:
-    """Raise ValueError unless `images` is a float32 array (N, 28, 28, 1) with values in [0, 1]."""
-    expected = "float32 images of shape (N, 28, 28, 1) with values in [0, 1], as data.preprocess_images makes"
-    if not isinstance(images, np.ndarray):
-        raise ValueError(f"Expected {expected}; found a {type(images).__name__}.")
-    if images.dtype != np.float32 or images.shape[1:] != (*IMAGE_SHAPE, 1):
-        raise ValueError(f"Expected {expected}; found {images.dtype} of shape {images.shape}.")
-    if images.size and not (images.min() >= 0 and images.max() <= 1):  # NaN fails both comparisons
-        raise ValueError(f"Expected {expected}; found values from {images.min()} to {images.max()}.")
-
-
 def distort(images: np.ndarray, rng: np.random.Generator, distortions: Distortions = Distortions()) -> np.ndarray:
     """A distorted copy of a batch of images (N, 28, 28, 1), float32 in [0, 1].
 
     `rng` makes every random choice: the same generator state gives the same result.
     """
-    check_images(images)
+    images = check_images(images, channel=True, scaled=True)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"Expected rng to be a numpy.random.Generator, found a {type(rng).__name__}.")
     settings, count = distortions, len(images)
@@ -454,57 +446,3 @@ def _low_resolution_matrices() -> np.ndarray:
         np.add.at(enlarge, (pixels, above), position - below)
         matrices[side] = enlarge @ reduce
     return matrices
-
-
-class DistortedBatches(keras.utils.PyDataset):
-    """Batches of distorted images with their labels, reshuffled and distorted afresh each epoch.
-
-    `model.fit(DistortedBatches(images, labels, 128, seed=0), epochs=10)`. The order of epoch e
-    comes from `numpy.random.default_rng([seed, e])`, and batch i's distortions from
-    `default_rng([seed, e, i + 1])`, so a batch is the same whenever, and in whichever worker, it
-    is made. The keyword arguments go to `keras.utils.PyDataset`: `workers`,
-    `use_multiprocessing`, `max_queue_size`.
-    """
-
-    def __init__(
-        self,
-        images: np.ndarray,
-        labels: np.ndarray,
-        batch_size: int,
-        *,
-        seed: int,
-        distortions: Distortions = Distortions(),
-        **kwargs,
-    ) -> None:
-        super().__init__(**kwargs)
-        check_images(images)
-        labels = np.asarray(labels)
-        if labels.ndim == 0 or len(labels) != len(images):
-            raise ValueError(f"Expected one label per image ({len(images)}), found labels of shape {labels.shape}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(f"Expected a positive whole batch size, found {batch_size!r}.")
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"Expected a whole seed of 0 or more, found {seed!r}.")
-        self.images, self.labels, self.distortions = images, labels, distortions
-        self.batch_size, self.seed = int(batch_size), int(seed)
-        self.epoch = 0
-        self.order = self._shuffled()
-
-    def _shuffled(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.images) / self.batch_size)
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        if not 0 <= index < len(self):
-            raise IndexError(f"Batch {index} does not exist: expected 0 to {len(self) - 1}.")
-        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        # index + 1: the shuffle's [seed, epoch] reads as [seed, epoch, 0], so each batch's stream is its own.
-        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
-        return distort(self.images[rows], rng, self.distortions), self.labels[rows]
-
-    def on_epoch_end(self) -> None:
-        """Go on to the next epoch: a new order, new distortions."""
-        self.epoch += 1
-        self.order = self._shuffled()

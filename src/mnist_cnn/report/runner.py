@@ -45,10 +45,10 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
-from mnist_cnn import settings
-from mnist_cnn.atomic import write_text
-from mnist_cnn.pages import ANSI_ESCAPE, INJECTED_TAG, failed_notebook, failed_run_paths, html_page, write_report
-from mnist_cnn.settings import SettingError, kernel_environment
+from mnist_cnn.report import parameters
+from mnist_cnn.report.pages import ANSI_ESCAPE, INJECTED_TAG, failed_notebook, failed_run_paths, html_page, write_report
+from mnist_cnn.report.parameters import SettingError, kernel_environment
+from mnist_cnn.saving import write_text
 
 NOTEBOOKS = (
     Path("notebooks/mnist_cnn.ipynb"),
@@ -279,9 +279,9 @@ def notebook_parameters(notebook_path: Path, environment: Mapping[str, str]) -> 
             raise ValueError(
                 f"{notebook_path}: the parameter {name} = {parameter['default']}: expected a plain value, such as 5."
             ) from None
-    parameters = settings.overrides(defaults, environment)
-    settings.check(defaults | parameters)
-    return parameters
+    injected = parameters.overrides(defaults, environment)
+    parameters.check(defaults | injected)
+    return injected
 
 
 def execute_notebook(
@@ -372,11 +372,11 @@ def output_folder(option: Path | None, environ: Mapping[str, str] = os.environ) 
     """
     if option is not None:
         try:
-            return settings.writable_folder(option)
+            return parameters.writable_folder(option)
         except SettingError as error:
             raise SettingError(f"--output-dir {error}") from None
-    variable = environ.get(settings.PREFIX + "OUTPUT_DIR")
-    return settings.writable_folder(variable, "OUTPUT_DIR") if variable else settings.writable_folder(".")
+    variable = environ.get(parameters.PREFIX + "OUTPUT_DIR")
+    return parameters.writable_folder(variable, "OUTPUT_DIR") if variable else parameters.writable_folder(".")
 
 
 def main(arguments: list[str] | None = None) -> int:

@@ -7,18 +7,18 @@ tests cover every branch). With the TensorFlow backend (the default):
 - on a CPU, each batch is cut into shards run side by side, one thread per operation, since the
   network's operations are too small to share well between threads; never into shards smaller
   than `MIN_SHARD` images;
-- on a CPU, the image edge that the network never sees (`execution.unseen_edge`) is skipped;
+- on a CPU, the image edge that the network never sees (`planned_model.unseen_edge`) is skipped;
 - on a CPU with bfloat16 instructions, the largest convolution computes in bfloat16 while
   training (its weights stay float32);
 - with a GPU, none of those: whole batches in float32, with deterministic operations;
 - everywhere but the plain plan, `STEPS_PER_EXECUTION` training steps per call from Python.
 
 With JAX or PyTorch the model runs as built (JAX with `STEPS_PER_EXECUTION` steps per call):
-the CPU plan's tricks are TensorFlow's (its threads set by `mnist_cnn.tensorflow_runtime`).
+the CPU plan's tricks are TensorFlow's (its threads set by `tensorflow_side`).
 
-This module only chooses, and imports no backend: `mnist_cnn.execution` adds the backend's GPUs
-to the CPU read here (`this_machine`), sets the backend up for a plan (`prepare`) and runs it
-(`PlannedModel`). Measured effects: docs/training-speed.md.
+This module only chooses, and imports no backend: `runtime` adds the backend's GPUs to the CPU
+read here (`this_machine`) and sets the backend up for a plan (`use`); `planned_model` runs it.
+Measured effects: docs/training-speed.md.
 """
 
 from __future__ import annotations
@@ -66,7 +66,8 @@ class ExecutionPlan:
     bfloat16: bool = False  # the largest convolution computes in bfloat16 while training
     steps_per_execution: int = 1
     deterministic: bool = False  # TensorFlow's deterministic operations (on a GPU)
-    own_batches: bool = False  # TensorFlow batches without tf.data's autotuning (`tensorflow_runtime.batches`)
+    own_batches: bool = False  # TensorFlow batches without tf.data's autotuning (`tensorflow_side.batches`)
+    threads_fixed: bool = False  # the runtime had started with its own threads: whole batches
     reasons: tuple[str, ...] = ()
 
     def describe(self) -> str:
@@ -89,6 +90,14 @@ class ExecutionPlan:
             choices.append("deterministic ops")
         choices.append(f"{self.steps_per_execution} step(s) per call")
         return ", ".join(choices)
+
+    def record(self) -> dict[str, str]:
+        """What a run's metrics record of how it ran: the backend, the machine, and the device and choices."""
+        return {
+            "backend": self.backend,
+            "machine": self.machine.describe(),
+            "execution": f"{self.device}: {self.choices()}",
+        }
 
     @property
     def as_built(self) -> bool:

@@ -1,71 +1,16 @@
-"""The execution plan (`mnist_cnn.plan`) at work: this machine's GPUs, the backend set up, the plan run.
+"""A model that runs the user's model's own layers and weights as a plan says, so that training it trains theirs.
 
-`this_machine()` is the CPU that `plan.this_cpu()` reads, with the GPUs of the Keras backend in
-use. `prepare()` chooses the plan for it and sets the backend up; with TensorFlow that is
-`mnist_cnn.tensorflow_runtime`'s job. A plan runs through a `PlannedModel`: a keras.Model that
-runs the user's model's own layers and weights as the plan says (in shards, without the image
-edge the network never sees, one convolution in bfloat16), so whatever it learns, the user's
-model holds. Measured effects: docs/training-speed.md.
-
-TensorFlow fixes its thread pools when its runtime starts, which is when the first model is
-built. `prepare()` chooses the plan and sets the threads; `build_model()` calls
-`prepare_once()`, so the threads are ready whichever of the two a user calls first. Threads
-you set yourself (`TF_NUM_INTRAOP_THREADS`, `TF_NUM_INTEROP_THREADS`, `tf.config.threading`)
-are never overridden. Importing this module changes nothing.
+Shards, the unseen image edge skipped, one convolution in bfloat16: each computes what the
+user's model computes, through the same layers and weights (docs/training-speed.md).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
-from mnist_cnn import backend
-from mnist_cnn.backend import keras
-from mnist_cnn.plan import ExecutionPlan, Machine, plan_execution, this_cpu
+import keras
 
-
-def this_machine() -> Machine:
-    """This machine's CPU (`plan.this_cpu`) and the GPUs of the Keras backend in use."""
-    return dataclasses.replace(this_cpu(), gpus=gpus())
-
-
-def gpus() -> tuple[str, ...]:
-    """The GPUs the Keras backend in use can run on."""
-    if backend.name() == "jax":
-        import jax
-
-        return tuple(str(device) for device in jax.devices() if device.platform == "gpu")
-    if backend.name() == "torch":
-        import torch
-
-        return tuple(torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count()))
-    return tuple(device.name for device in backend.tensorflow().config.list_physical_devices("GPU"))
-
-
-_prepared = False  # whether `prepare` has run in this process
-
-
-def prepare(mode: str = "auto", *, batch_size: int) -> ExecutionPlan:
-    """Plan for this machine and backend, and set the runtime up for it; return the plan that will run.
-
-    With TensorFlow that sets its threads (while it has not started) and, on a GPU, its
-    deterministic operations; where the threads cannot be set, the plan runs whole batches and
-    says why.
-    """
-    global _prepared
-    plan = plan_execution(this_machine(), batch_size=batch_size, mode=mode, backend_name=backend.name())
-    _prepared = True
-    if plan.backend != "tensorflow":
-        return plan
-    from mnist_cnn import tensorflow_runtime
-
-    return tensorflow_runtime.apply(plan)
-
-
-def prepare_once(batch_size: int) -> None:
-    """`prepare()` the default plan, unless a plan was prepared already: called before a model is built."""
-    if not _prepared:
-        prepare(batch_size=batch_size)
+from mnist_cnn.speed.plan import ExecutionPlan
 
 
 class PlannedModel(keras.Model):

@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image
 
 from mnist_cnn.data import IMAGE_SHAPE
-from mnist_cnn.opencv import cv2
+from mnist_cnn.reading.opencv import cv2
 
 DIGIT_BOX = 20  # MNIST fits each digit into a 20x20 box inside the 28x28 frame
 WORKING_SIZE = 512  # larger pictures are shrunk to this many pixels on their longer side first
@@ -103,7 +103,7 @@ def _found(picture: Image.Image | np.ndarray, whole: bool, dark_ink: bool | None
 
 
 @dataclass(frozen=True)
-class Steps:
+class PreparationSteps:
     """What each step of the preparation made of a picture, to look at (`preparation_steps`)."""
 
     picture: np.ndarray  # the picture at the working size, RGB or grayscale
@@ -114,7 +114,9 @@ class Steps:
     digits: list[Digit]  # every group of marks prepared, left to right, blots included
 
 
-def preparation_steps(picture: Image.Image | np.ndarray, *, whole: bool = False, dark_ink: bool | None = None) -> Steps:
+def preparation_steps(
+    picture: Image.Image | np.ndarray, *, whole: bool = False, dark_ink: bool | None = None
+) -> PreparationSteps:
     """Prepare `picture` step by step (as `find_digits`, or with `whole` as `prepare_digit`), keeping each step."""
     colour = _as_array(picture)
     scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
@@ -134,7 +136,7 @@ def preparation_steps(picture: Image.Image | np.ndarray, *, whole: bool = False,
         image = to_mnist(strokes, _stroke_width(group[top : top + height, left : left + width]))
         box = tuple(round(value / scale) for value in (left, top, width, height))
         digits.append(Digit(image, box))
-    return Steps(colour, gray, ink, mask, marks, digits)
+    return PreparationSteps(colour, gray, ink, mask, marks, digits)
 
 
 def is_blot(image: np.ndarray) -> bool:

@@ -1,9 +1,4 @@
-"""Figures of the data, the training run and the model's mistakes.
-
-Each function takes data and returns a matplotlib Figure built without pyplot, so nothing
-is drawn on screen behind the caller's back: a notebook displays the returned Figure, a
-script saves it with `figure.savefig(...)`.
-"""
+"""Figures of the third notebook: photos, the preparation step by step, distortions, accuracy per condition."""
 
 from __future__ import annotations
 
@@ -12,193 +7,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, check_images
+from mnist_cnn.figures import draw_confusion
+from mnist_cnn.reading.evaluation import ALL_CONDITIONS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from mnist_cnn.digits import Digit, Steps
-
-
-def plot_image(image: np.ndarray, label: int | None = None) -> Figure:
-    """One digit image, as the original notebook's first figure."""
-    image = _check_images(np.asarray(image)[np.newaxis])[0]
-    figure = Figure(figsize=(4, 4), layout="constrained")
-    axes = figure.subplots()
-    shown = axes.imshow(image, cmap="gray")
-    figure.colorbar(shown, ax=axes, shrink=0.8, label="Pixel intensity")
-    axes.set_title("First training image" if label is None else f"First training image, label {label}")
-    axes.set_axis_off()
-    return figure
-
-
-def plot_samples(images: np.ndarray, labels: np.ndarray, rows: int = 2, columns: int = 5) -> Figure:
-    """A `rows` x `columns` grid of the first images, each titled with its label."""
-    images = _check_images(images)
-    count = rows * columns
-    if len(images) < count or len(labels) < count:
-        raise ValueError(f"Expected at least {count} images and labels, found {len(images)} and {len(labels)}.")
-    figure = Figure(figsize=(2 * columns, 2 * rows), layout="constrained")
-    for axes, image, label in zip(figure.subplots(rows, columns).flat, images, labels):
-        axes.imshow(image, cmap="gray")
-        axes.set_title(f"Label: {label}")
-        axes.set_axis_off()
-    return figure
-
-
-def plot_class_distribution(labels: np.ndarray) -> Figure:
-    """How many samples each digit has."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"Expected labels of shape (N,), found {labels.shape}.")
-    figure = Figure(figsize=(6, 4), layout="constrained")
-    axes = figure.subplots()
-    sns.countplot(x=labels.astype(int), order=range(NUM_CLASSES), color="tab:blue", ax=axes)
-    axes.set_title("Class distribution")
-    axes.set_xlabel("Digit")
-    axes.set_ylabel("Number of images")
-    return figure
-
-
-def plot_pixel_intensities(images: np.ndarray) -> Figure:
-    """The distribution of all pixel values of uint8 images, on a log scale."""
-    images = _check_images(images)
-    if images.dtype != np.uint8:
-        raise ValueError(f"Expected uint8 images (values 0-255), found {images.dtype}.")
-    counts = np.bincount(images.ravel(), minlength=256)
-    figure = Figure(figsize=(8, 4), layout="constrained")
-    axes = figure.subplots()
-    axes.stairs(counts, np.arange(257), fill=True)
-    axes.set_yscale("log")
-    axes.set_xlim(0, 256)
-    axes.set_title("Pixel intensity distribution (all pixels)")
-    axes.set_xlabel("Pixel intensity (0 = black background, 255 = full ink)")
-    axes.set_ylabel("Number of pixels (log scale)")
-    return figure
-
-
-def plot_training_curves(history: Mapping[str, Sequence[float]]) -> Figure:
-    """Loss and accuracy per epoch, training against validation, from `History.history`."""
-    for metric in ("loss", "accuracy"):
-        if metric not in history:
-            raise ValueError(f"Expected a history with '{metric}', found keys {sorted(history)}.")
-    figure = Figure(figsize=(10, 4), layout="constrained")
-    for axes, metric in zip(figure.subplots(1, 2), ("loss", "accuracy")):
-        epochs = np.arange(1, len(history[metric]) + 1)
-        axes.plot(epochs, history[metric], marker="o", label="training")
-        if f"val_{metric}" in history:
-            axes.plot(epochs, history[f"val_{metric}"], marker="o", label="validation")
-        axes.set_title(metric.capitalize())
-        axes.set_xlabel("Epoch")
-        axes.legend()
-    return figure
-
-
-def plot_confusion_matrix(confusion: np.ndarray) -> Figure:
-    """The confusion matrix as a heatmap of counts; the diagonal holds the correct answers."""
-    confusion = np.asarray(confusion)
-    if confusion.shape != (NUM_CLASSES, NUM_CLASSES):
-        raise ValueError(f"Expected a confusion matrix of shape (10, 10), found {confusion.shape}.")
-    figure = Figure(figsize=(8, 7), layout="constrained")
-    _draw_confusion(figure.subplots(), confusion, "Confusion matrix (test set)", colorbar_label="Number of test images")
-    return figure
-
-
-def plot_misclassified(
-    images: np.ndarray,
-    true_labels: np.ndarray,
-    probabilities: np.ndarray,
-    indices: Sequence[int],
-    columns: int = 6,
-    title: str = "Misclassified test digits, most confident first",
-) -> Figure:
-    """A gallery of the images at `indices`, each titled true / predicted (confidence)."""
-    images = _check_images(images)
-    if len(indices) == 0:
-        raise ValueError("Expected at least one index of a misclassified image, found none.")
-    rows = -(-len(indices) // columns)
-    figure = Figure(figsize=(1.8 * columns, 2.1 * rows), layout="constrained")
-    for position, axes in enumerate(figure.subplots(rows, columns, squeeze=False).flat):
-        axes.set_axis_off()
-        if position >= len(indices):
-            continue
-        index = indices[position]
-        predicted = int(np.argmax(probabilities[index]))
-        axes.imshow(images[index], cmap="gray")
-        axes.set_title(
-            f"true {true_labels[index]}, pred {predicted}\n({probabilities[index][predicted]:.0%})",
-            fontsize=9,
-        )
-    figure.suptitle(title)
-    return figure
-
-
-def plot_ablation(table: pd.DataFrame) -> Figure:
-    """Test accuracy against training time, a labelled point per step of `ablation.ablation_table`."""
-    missing = {"test accuracy (%)", "training (s)"} - set(table.columns)
-    if missing:
-        raise ValueError(f"Expected an ablation table with the columns {sorted(missing)}, found {list(table.columns)}.")
-    figure = Figure(figsize=(8, 5), layout="constrained")
-    axes = figure.subplots()
-    axes.plot(table["training (s)"], table["test accuracy (%)"], marker="o", color="tab:blue")
-    for name, row in table.iterrows():
-        axes.annotate(
-            name,
-            (row["training (s)"], row["test accuracy (%)"]),
-            textcoords="offset points",
-            xytext=(6, -4),
-            fontsize=9,
-        )
-    axes.set_xlabel("training time (s)")
-    axes.set_ylabel("test accuracy (%)")
-    axes.set_title("What each step bought, and what it cost")
-    axes.grid(alpha=0.3)
-    return figure
-
-
-def _check_images(images: np.ndarray) -> np.ndarray:
-    """Accept images (N, 28, 28) or (N, 28, 28, 1); return them as (N, 28, 28)."""
-    images = np.asarray(images)
-    if images.ndim == 4 and images.shape[-1] == 1:
-        images = images[..., 0]
-    if images.ndim != 3 or images.shape[1:] != IMAGE_SHAPE:
-        raise ValueError(f"Expected images of shape (N, 28, 28) or (N, 28, 28, 1), found {images.shape}.")
-    return images
-
-
-def _draw_confusion(
-    axes: Axes,
-    confusion: np.ndarray,
-    title: str,
-    *,
-    colorbar_label: str | None,
-    vmax: int | None = None,
-    annotation_size: float | None = None,
-) -> None:
-    """Draw a confusion matrix of counts on `axes`: log colours, zeros blank; no colour bar without a label."""
-    # A log colour scale keeps the few mistakes visible beside the ~1,000 correct answers;
-    # cells with no image stay blank.
-    sns.heatmap(
-        confusion,
-        mask=confusion == 0,
-        annot=True,
-        fmt="d",
-        cmap="Blues",
-        norm=LogNorm(vmin=1, vmax=max(int(confusion.max() if vmax is None else vmax), 2)),
-        cbar=colorbar_label is not None,
-        cbar_kws=None if colorbar_label is None else {"label": colorbar_label},
-        annot_kws=None if annotation_size is None else {"fontsize": annotation_size},
-        xticklabels=[*range(NUM_CLASSES), "not\nread"] if confusion.shape[1] > NUM_CLASSES else "auto",
-        ax=axes,
-    )
-    axes.set_title(title)
-    axes.set_xlabel("Predicted digit")
-    axes.set_ylabel("True digit")
+    from mnist_cnn.reading.preparation import Digit, PreparationSteps
 
 
 def plot_photographs(photographs: Sequence[np.ndarray], titles: Sequence[str], columns: int = 8) -> Figure:
@@ -232,7 +51,7 @@ PREPARATION_COLUMNS = (
 DIGIT_GAP = 2  # pixels between the prepared 28x28 digits of one photo
 
 
-def plot_preparation_steps(steps: Sequence[Steps], names: Sequence[str] | None = None) -> Figure:
+def plot_preparation_steps(steps: Sequence[PreparationSteps], names: Sequence[str] | None = None) -> Figure:
     """Each photo's preparation, step by step (`digits.preparation_steps`): a row per photo, a column per step."""
     if len(steps) == 0:
         raise ValueError("Expected the steps of at least one photo, found none.")
@@ -260,12 +79,12 @@ def plot_preparation_steps(steps: Sequence[Steps], names: Sequence[str] | None =
 
 def plot_distortions(images: np.ndarray, distorted: Sequence[tuple[str, np.ndarray]]) -> Figure:
     """The original digits (first column) beside each named distortion of them (a column each); a row per digit."""
-    images = _check_images(images)
+    images = _images(images)
     if len(images) == 0:
         raise ValueError("Expected at least one image, found none.")
     columns = [("original", images)]
     for name, changed in distorted:
-        changed = _check_images(changed)
+        changed = _images(changed)
         if changed.shape != images.shape:
             raise ValueError(f"Expected '{name}' of shape {images.shape}, as the originals, found {changed.shape}.")
         columns.append((name, changed))
@@ -279,9 +98,6 @@ def plot_distortions(images: np.ndarray, distorted: Sequence[tuple[str, np.ndarr
             axes.set_axis_off()
         grid[0, column].set_title(name, fontsize=9, fontweight="bold" if column == 0 else "normal")
     return figure
-
-
-ALL_CONDITIONS = "all conditions"
 
 
 def plot_condition_accuracy(table: pd.DataFrame) -> Figure:
@@ -354,7 +170,9 @@ def plot_confusion_matrices(matrices: Mapping[str, np.ndarray], title: str | Non
     grid = figure.subplots(rows, columns, squeeze=False)
     largest = max(int(confusion.max()) for confusion in checked.values())
     for position, (axes, (name, confusion)) in enumerate(zip(grid.flat, checked.items())):
-        _draw_confusion(axes, confusion, name, colorbar_label=None, vmax=largest, annotation_size=8)
+        draw_confusion(
+            axes, confusion, name, colorbar_label=None, vmax=largest, annotation_size=8, column_labels=COLUMNS
+        )
         if confusion.shape[1] > NUM_CLASSES:
             axes.axvline(NUM_CLASSES, color="0.4", linewidth=1)  # photos not read are no digit's reading
         if position % columns:
@@ -367,6 +185,7 @@ def plot_confusion_matrices(matrices: Mapping[str, np.ndarray], title: str | Non
     return figure
 
 
+COLUMNS = [*range(NUM_CLASSES), "not\nread"]  # the digits read, and NOT_READ
 READING_COLOURS = ("tab:red", "tab:blue", "tab:green", "tab:orange", "tab:purple", "tab:brown", "tab:pink", "tab:cyan")
 
 
@@ -436,3 +255,7 @@ def _side_by_side(images: Sequence[np.ndarray]) -> np.ndarray:
         left = number * (IMAGE_SHAPE[1] + DIGIT_GAP)
         row[:, left : left + IMAGE_SHAPE[1]] = image
     return row
+
+
+def _images(images: np.ndarray) -> np.ndarray:
+    return check_images(images).reshape(-1, *IMAGE_SHAPE)

@@ -9,7 +9,7 @@ from operator import ge, le, lt
 from pathlib import Path
 
 from mnist_cnn.data import TRAIN_SAMPLES
-from mnist_cnn.plan import MODES
+from mnist_cnn.speed.plan import MODES
 
 PREFIX = "MNIST_CNN_"
 MODEL_PATH = Path("models/mnist_cnn.keras")  # where the first notebook saves its model, below OUTPUT_DIR

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn.atomic import write_atomically
+from mnist_cnn.saving import write_atomically
 
 USPS_ENVIRONMENT_VARIABLE = "MNIST_CNN_USPS"
 FILE_NAME = "usps_resampled.mat"

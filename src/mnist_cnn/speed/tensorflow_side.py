@@ -1,6 +1,6 @@
 """TensorFlow's side of the execution plan: its threads, its deterministic operations, its batches.
 
-Only imported where the TensorFlow backend runs (`execution.prepare`, `training.train`): the
+Only imported where the TensorFlow backend runs (`runtime.use`, `runtime.planned_fit`): the
 rest of the package is plain Keras. Effects measured: docs/training-speed.md.
 """
 
@@ -10,11 +10,10 @@ import dataclasses
 import os
 
 import numpy as np
+import tensorflow as tf
 
-from mnist_cnn.backend import tensorflow
-from mnist_cnn.plan import ExecutionPlan
+from mnist_cnn.speed.plan import ExecutionPlan
 
-tf = tensorflow()
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
 
 
@@ -46,11 +45,12 @@ def use_threads(plan: ExecutionPlan) -> ExecutionPlan:
         threading.set_intra_op_parallelism_threads(plan.threads_per_op)
         threading.set_inter_op_parallelism_threads(plan.shards)
     except RuntimeError:
-        return _whole_batches(
+        fixed = _whole_batches(
             plan,
-            "TensorFlow had started with its own threads (a model built outside this package?): "
-            "call execution.prepare() before building a model",
+            "TensorFlow had started with its own threads (a model was built first): "
+            "call mnist_cnn.speed.use() before building a model",
         )
+        return dataclasses.replace(fixed, threads_fixed=True)
     return plan
 
 

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mnist_cnn.opencv import cv2
+from mnist_cnn.reading.opencv import cv2
 
 CONDITIONS: dict[str, str] = {
     "clean scan": "black-ish ink on white paper, the digit large, sharp and noiseless, saved losslessly",

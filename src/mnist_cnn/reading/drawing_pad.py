@@ -1,12 +1,12 @@
 """A drawing pad for the notebook: draw a digit, see what the model reads and the 28x28 image it sees.
 
-`DrawingPad(model)` is a Jupyter widget (anywidget: its JavaScript is the ES module `draw.js`
-beside this file, styled by `draw.css`, so it runs in JupyterLab 4 and Notebook 7 without a build
+`DrawingPad(model)` is a Jupyter widget (anywidget: its JavaScript is the ES module `drawing_pad.js`
+beside this file, styled by `drawing_pad.css`, so it runs in JupyterLab 4 and Notebook 7 without a build
 step). After each stroke the browser sends the pad as a PNG; Python reads it with `read_drawing`
 and sends back the answer, the ten probabilities and the network's view. `read_drawing` prepares
 the drawing exactly as `python -m mnist_cnn predict` prepares a photo (`digits.prepare_digit`,
 then `data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
-model directly (`networks.keras_network`), not through `model.predict`, which takes far longer
+model directly (`saved_models.keras_network`), not through `model.predict`, which takes far longer
 for one image (docs/draw.md). `plot_readings` shows the same readings as a static figure, for
 headless runs.
 """
@@ -17,6 +17,7 @@ import io
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anywidget
 import numpy as np
@@ -25,10 +26,12 @@ from ipywidgets.widgets.trait_types import bytes_serialization
 from matplotlib.figure import Figure
 from PIL import Image
 
-from mnist_cnn.backend import keras
 from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, preprocess_images
-from mnist_cnn.digits import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
-from mnist_cnn.networks import Network, keras_network
+from mnist_cnn.reading.preparation import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
+from mnist_cnn.reading.saved_models import Network, keras_network
+
+if TYPE_CHECKING:
+    import keras
 
 PAD_SIZE = 280  # pixels on each side of the pad: ten times MNIST's 28
 LINE_WIDTH = 22  # pixels: at the pad's size, scaled into MNIST's 20x20 box, about MNIST's stroke width
@@ -120,8 +123,8 @@ class DrawingPad(anywidget.AnyWidget):
     `pad_size` and `view_size` and strokes `line_width` pixels wide.
     """
 
-    _esm = Path(__file__).with_name("draw.js")
-    _css = Path(__file__).with_name("draw.css")
+    _esm = Path(__file__).with_name("drawing_pad.js")
+    _css = Path(__file__).with_name("drawing_pad.css")
 
     pad_size = traitlets.Int(PAD_SIZE, read_only=True).tag(sync=True)
     line_width = traitlets.Int(LINE_WIDTH, read_only=True).tag(sync=True)

@@ -1,0 +1,95 @@
+"""A trained model as a function from prepared images to probabilities, however it runs.
+
+`load_network` gives one for a saved model, run by LiteRT from the `.tflite` file exported
+beside it (this module imports no TensorFlow, so a new process reads a photo in a fraction of a
+second: docs/predict.md), or for a Keras model in memory. `keras_network` calls a Keras model
+directly, which is fastest for one image at a time (the drawing pad: docs/draw.md). The images
+are prepared as `data.preprocess_images` prepares them: float32, (N, 28, 28, 1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from mnist_cnn.saving import EXPORTED_SUFFIX, exported_path, no_model
+
+if TYPE_CHECKING:
+    import keras
+
+Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
+
+
+class NetworkError(ValueError):
+    """A saved model that cannot be run; the message is one line for the user."""
+
+
+def load_network(model: str | os.PathLike | keras.Model) -> Network:
+    """A `Network` for a saved `.keras` model (its checked `.tflite` export runs), a `.tflite` file, or a Keras model.
+
+    A Keras model in memory runs through `model.predict`, in batches, for any number of images.
+    """
+    if hasattr(model, "predict"):  # a Keras model in memory
+        return lambda images: model.predict(images, verbose=0)
+    path = Path(model)
+    return litert_network(path if path.suffix == EXPORTED_SUFFIX else check_export(path))
+
+
+def keras_network(model: keras.Model) -> Network:
+    """A `Network` that calls the Keras model directly, in inference mode: milliseconds for one image."""
+    import keras  # imported already wherever a Keras model exists
+
+    return lambda images: keras.ops.convert_to_numpy(model(images, training=False))
+
+
+def check_export(model_path: str | os.PathLike) -> Path:
+    """The `.tflite` export of `model_path`, after checking it exists and is not older than the model."""
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise NetworkError(no_model(model_path))
+    exported = exported_path(model_path)
+    rebuild = f"rebuild it with `python -m mnist_cnn export --model {model_path}`"
+    if not exported.is_file():
+        raise NetworkError(f"{model_path} has no LiteRT export beside it ({exported}): {rebuild}")
+    if exported.stat().st_mtime < model_path.stat().st_mtime:
+        raise NetworkError(f"{exported} is older than {model_path}, so it may be another model: {rebuild}")
+    return exported
+
+
+def litert_network(path: str | os.PathLike) -> Network:
+    """A `Network` that runs a `.tflite` file in LiteRT, on every core, for any number of images at once."""
+    path = Path(path)
+    if not path.is_file():
+        raise NetworkError(no_model(path, "exported model"))
+    from ai_edge_litert.interpreter import Interpreter, OpResolverType
+
+    try:
+        # LiteRT's own kernels, on every core, without the XNNPACK delegate it adds by default:
+        # that delegate announces itself on stderr ("INFO: Created TensorFlow Lite XNNPACK
+        # delegate"), and two threads of LiteRT's own kernels come close to it (docs/predict.md).
+        interpreter = Interpreter(
+            model_path=str(path),
+            experimental_op_resolver_type=OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+            num_threads=os.cpu_count() or 1,
+        )
+    except (RuntimeError, ValueError) as error:
+        raise NetworkError(f"{path} is not a LiteRT model that can be loaded: {error}") from None
+    (input_details,) = interpreter.get_input_details()
+    (output_details,) = interpreter.get_output_details()
+    image_shape = tuple(input_details["shape"][1:])
+
+    def network(images: np.ndarray) -> np.ndarray:
+        images = np.asarray(images, dtype=np.float32)
+        if images.shape[1:] != image_shape:
+            raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
+        interpreter.resize_tensor_input(input_details["index"], images.shape)
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(input_details["index"], images)
+        interpreter.invoke()
+        return interpreter.get_tensor(output_details["index"]).copy()
+
+    return network

@@ -1,0 +1,104 @@
+"""The command line: `python -m mnist_cnn predict PATH [PATH ...]`, `... export` or `... report`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
+
+if TYPE_CHECKING:  # predict is imported only by the predict command
+    from mnist_cnn.reading.predict import Prediction
+
+
+def main(arguments: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mnist_cnn")
+    commands = parser.add_subparsers(dest="command", required=True)
+    predict_parser = commands.add_parser(
+        "predict", help="read the handwritten digits in photos or scans: one digit, or a number"
+    )
+    predict_parser.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help="an image file, or a folder of them"
+    )
+    predict_parser.add_argument(
+        "--model",
+        type=Path,
+        help=f"the saved .keras model, or a .tflite (default: {ROBUST_MODEL_PATH} if it exists, else {MODEL_PATH})",
+    )
+    predict_parser.add_argument("--top", type=int, default=1, help="how many candidates to list per digit (1-10)")
+    predict_parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
+    export_parser = commands.add_parser("export", help="export a saved .keras model to LiteRT (.tflite) beside it")
+    export_parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    commands.add_parser("report", help="run the notebook headless and build the HTML report", add_help=False)
+    options, rest = parser.parse_known_args(arguments)
+
+    # Each command imports only what it needs: neither the report nor predict imports TensorFlow.
+    if options.command == "report":
+        from mnist_cnn.report import runner
+
+        return runner.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if options.command == "export":
+        return export(options.model)
+    if not 1 <= options.top <= 10:
+        parser.error(f"--top: expected a number of digits from 1 to 10, found {options.top}")
+    return predict(options.paths, options.model, options.top, options.json)
+
+
+def predict(paths: list[Path], model: Path | None, top: int, as_json: bool) -> int:
+    """Print which model reads, then a line (or a JSON record) per image; exit status 1 if any failed."""
+    from mnist_cnn.reading.predict import PredictError, classify, default_model
+
+    model = default_model() if model is None else model
+    try:
+        predictions = classify(paths, model)
+    except PredictError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if as_json:
+        print(json.dumps({"model": str(model), "predictions": [p.to_dict() for p in predictions]}, indent=2))
+    else:
+        print(f"Read by {model}", flush=True)
+    for prediction in predictions:
+        if prediction.error is not None:
+            if not as_json:
+                print(f"error: {prediction.path}: {prediction.error}", file=sys.stderr, flush=True)
+            continue
+        if not as_json:
+            print(answer(prediction, top), flush=True)  # flushed: answers and errors in order in one file
+    return 1 if any(prediction.error is not None for prediction in predictions) else 0
+
+
+def answer(prediction: Prediction, top: int) -> str:
+    """ "photo.png: 7 (99.2%)", then a line per other candidate; a number lists each digit's confidence."""
+    if len(prediction.digits) == 1:
+        (digit, probability), *others = prediction.digits[0].ranking(top)
+        lines = [f"{prediction.path}: {digit} ({probability:.1%})"]
+        lines += [f"  then {other} ({other_probability:.1%})" for other, other_probability in others]
+        return "\n".join(lines)
+    confidences = ", ".join(f"{reading.digit} {max(reading.probabilities):.1%}" for reading in prediction.digits)
+    lines = [f"{prediction.path}: {prediction.number} ({confidences})"]
+    for position, reading in enumerate(prediction.digits, start=1):
+        lines += [f"  digit {position}: then {d} ({p:.1%})" for d, p in reading.ranking(top)[1:]]
+    return "\n".join(lines)
+
+
+def export(model: Path) -> int:
+    """Write the LiteRT export of a saved model beside it (needs TensorFlow)."""
+    from mnist_cnn.report.quiet import notices_dropped
+
+    with notices_dropped():  # TensorFlow's and the converter's INFO lines, from their start
+        from mnist_cnn import saving
+
+        try:
+            loaded = saving.load_model(model)
+        except (FileNotFoundError, ValueError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        exported = saving.export_litert(loaded, model)
+    print(f"Wrote {exported}")
+    return 0
