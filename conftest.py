@@ -1,7 +1,8 @@
 """Settings for every pytest run, the notebooks' included (nbval starts its kernel from here), and MNIST.
 
-The notebook writes its model and reports under MNIST_CNN_OUTPUT_DIR: during tests that is a
-temporary folder, so a test run never replaces a user's own results.
+The notebooks write their models and reports under MNIST_CNN_OUTPUT_DIR (their setup,
+`parameters.check_notebook`, puts it in place of their OUTPUT_DIR): during tests that is a temporary
+folder, so a test run (nbval's included) never replaces a user's own results.
 
 The tests that read MNIST, the notebooks' cells and every test using the `mnist_path` fixture,
 are marked `data` (`-m "not data"` leaves them out). When some are selected, MNIST is found once
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from mnist_cnn.settings import kernel_environment
+from mnist_cnn.report.parameters import kernel_environment
 from tests.data_source import MnistNotFound, find_mnist
 
 MNIST_PATH = pytest.StashKey[Path]()

@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mnist_cnn import artifacts, execution
+from mnist_cnn import saving, speed
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.digits import prepare_digit
-from mnist_cnn.draw import PAD_SIZE, DrawingPad
-from mnist_cnn.model import build_model
+from mnist_cnn.networks import build_model
+from mnist_cnn.reading.drawing_pad import PAD_SIZE, DrawingPad
+from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.speed.runtime import this_machine
 from mnist_cnn.training import BATCH_SIZE
 
 
@@ -50,8 +51,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="a saved .keras model (default: an untrained network)")
     parser.add_argument("--drawings", type=int, default=50)
     options = parser.parse_args()
-    execution.prepare_once(BATCH_SIZE)  # the threads the notebook's kernel runs with
-    model = artifacts.load_model(options.model) if options.model else build_model(seed=0)
+    speed.use(batch_size=BATCH_SIZE)  # the threads the notebook's kernel runs with
+    model = saving.load_model(options.model) if options.model else build_model(seed=0)
     (_, _), (x_test, _) = load_mnist()
     drawings = [pad_png(digit) for digit in x_test[: options.drawings + 1]]
     pad = DrawingPad(model)
@@ -68,7 +69,7 @@ def main() -> None:
         model.predict(images, verbose=0)
         predict_seconds.append(time.perf_counter() - started)
     first, rest, predict_seconds = seconds[0], seconds[1:], predict_seconds[1:]
-    print(f"{time.strftime('%Y-%m-%d')}; lscpu: {cpu_model()}; {execution.this_machine().describe()}")
+    print(f"{time.strftime('%Y-%m-%d')}; lscpu: {cpu_model()}; {this_machine().describe()}")
     print(f"first drawing: {1000 * first:.1f} ms")
     print(
         f"next {len(rest)} drawings: median {1000 * statistics.median(rest):.1f} ms, "

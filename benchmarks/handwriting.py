@@ -5,10 +5,11 @@
 
 Every USPS digit of the chosen half (`usps.load`: "tune" to tune the preparation and the
 distortions on, "test" to report) is photographed under each of `photos.CONDITIONS`, with a
-fixed seed, prepared by `digits.find_digits` and read by each model's LiteRT export, as
+fixed seed, prepared by `preparation.find_digits` and read by each model's LiteRT export, as
 `python -m mnist_cnn predict` reads a file (no digit, or several, is a mistake). It prints one
-row per condition and a column per model (percent read correctly), each model's accuracy on
-MNIST's test set, the time taken, and the CPU. Needs the models (`make report-all`), the MNIST
+row per condition and a column per model (percent read correctly), with the row over
+`reading.evaluation.ALL_CONDITIONS`, each model's accuracy on MNIST's test set, the time taken,
+and the CPU (LiteRT runs on it). Imports no TensorFlow. Needs the models (`make report-all`), the MNIST
 data (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first
 use, or `MNIST_CNN_USPS`).
 """
@@ -21,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_cnn import evaluation, usps
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.execution import this_machine
-from mnist_cnn.networks import load_network
-from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH
+from mnist_cnn.reading import evaluation, usps
+from mnist_cnn.reading.saved_models import load_network
+from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
+from mnist_cnn.speed.plan import this_cpu
 
 
 def main() -> None:
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     options = parser.parse_args()
 
-    print(f"{time.strftime('%Y-%m-%d')}, {this_machine().describe()}")
+    print(f"{time.strftime('%Y-%m-%d')}, {this_cpu().describe()}")
     networks = {path.stem: load_network(path) for path in options.models}
     (_, _), (mnist_images, mnist_labels) = load_mnist()
     for name, network in networks.items():

@@ -30,14 +30,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from mnist_cnn import photos
 from mnist_cnn.data import load_mnist
-from mnist_cnn.settings import MODEL_PATH
+from mnist_cnn.reading import photos
+from mnist_cnn.saving import MODEL_PATH
 
 IMAGES = 1000
 KERAS_PATH = (
     "import sys, keras\n"
-    "from mnist_cnn.predict import classify\n"
+    "from mnist_cnn.reading.predict import classify\n"
     "predictions = classify(sys.argv[2:], keras.saving.load_model(sys.argv[1]))\n"
     "print(sum(p.error is None for p in predictions), 'classified')\n"
 )
@@ -57,7 +57,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
     parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
-    from mnist_cnn.execution import this_machine
+    from mnist_cnn.speed.runtime import this_machine  # imports Keras: here, not for --help
 
     print(f"{time.strftime('%Y-%m-%d')}, {this_machine().describe()}, {options.repeats} runs of each, alternating")
     (_, _), (x_test, _) = load_mnist()

@@ -13,20 +13,20 @@
 # data with the same seed, adding one idea at a time, and measures test accuracy and training
 # time at each step; then it trains the final recipe for longer and looks at which of the
 # original CNN's mistakes it fixes. Everything runs through the same package as the first
-# notebook: data, training path, evaluation, plots and artifacts.
+# notebook: data, networks, training, evaluation, figures and saving.
 
 # %% [markdown]
 # ## The recipe
 #
 # The run's parameters, as plain values. Each step of the ablation trains `EPOCHS_PER_STEP`
 # epochs; the final recipe trains its own number of epochs unless `FINAL_EPOCHS` says otherwise.
-# As in the first notebook, an environment variable `MNIST_CNN_<NAME>`, papermill or
-# `python -m mnist_cnn report` can override any of them, and the next cell checks them all. The
+# As in the first notebook, papermill's parameters (`python -m mnist_cnn report -p NAME VALUE`)
+# can set any of them from outside, and the next cell checks them all. The
 # full study with several seeds is `benchmarks/improved_recipe.py` (docs/improving.md).
 
 # %% tags=["parameters"]
 EPOCHS_PER_STEP = 4  # epochs each step of the ablation trains
-FINAL_EPOCHS = 0  # epochs of the final recipe; 0: its own (improved.FINAL_RECIPE)
+FINAL_EPOCHS = 0  # epochs of the final recipe; 0: its own (networks.FINAL_RECIPE)
 SEED = 0  # one seed, one result, for every step
 TRAIN_SAMPLES = 60_000  # fewer make a quicker, rougher run (at least 1,000)
 MIN_TEST_ACCURACY = 0.993  # the final model fails below this test accuracy
@@ -38,11 +38,11 @@ OUTPUT_DIR = ".."  # models/ and reports/ are written below it
 # %matplotlib inline
 from IPython.display import Markdown
 
-from mnist_cnn import ablation, artifacts, data, evaluation, execution, improved, plots, progress, settings, training
-from mnist_cnn.model import build_model
+from mnist_cnn import ablation, data, evaluation, figures, networks, progress, saving, speed, training
+from mnist_cnn.report import parameters
 
-settings.apply_overrides(globals())  # MNIST_CNN_<NAME> variables override the values above; all are checked
-plan = execution.prepare(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine
+parameters.check_notebook(globals())  # every value above checked
+plan = speed.use(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine: see the end
 
 # %% [markdown]
 # ## The data
@@ -56,7 +56,7 @@ plan = execution.prepare(EXECUTION, batch_size=training.BATCH_SIZE)  # how train
 x_train, y_train = x_train[:TRAIN_SAMPLES], y_train[:TRAIN_SAMPLES]
 train_images, train_labels = data.preprocess_images(x_train), data.one_hot(y_train)
 test_images = data.preprocess_images(x_test)
-steps_per_epoch = improved.steps_per_epoch(len(x_train))
+steps_per_epoch = training.steps_per_epoch(len(x_train))
 print("Training images:", train_images.shape, "test images:", test_images.shape, "steps per epoch:", steps_per_epoch)
 
 # %% [markdown]
@@ -66,9 +66,9 @@ print("Training images:", train_images.shape, "test images:", test_images.shape,
 # augmentation layers are active only while training: at inference they pass images through.
 
 # %%
-final_recipe = improved.FINAL_RECIPE.with_(epochs=FINAL_EPOCHS or improved.FINAL_RECIPE.epochs)
+final_recipe = networks.FINAL_RECIPE.with_(epochs=FINAL_EPOCHS or networks.FINAL_RECIPE.epochs)
 print(final_recipe)
-improved.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch).summary()
+networks.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch).summary()
 
 # %% [markdown]
 # ## One idea at a time
@@ -94,12 +94,12 @@ improved.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch).sum
 
 # %% tags=["nbval-ignore-output", "progress"]
 ideas = {
-    "+ larger network": improved.Recipe(),
-    "+ augmentation": improved.Recipe(augmentation=True),
-    "+ dropout": improved.Recipe(augmentation=True, dropout=True),
-    "+ learning-rate schedule": improved.Recipe(augmentation=True, dropout=True, schedule=True),
-    "+ weight averaging": improved.Recipe(augmentation=True, dropout=True, schedule=True, weight_averaging=True),
-    "+ batch normalization": improved.Recipe(
+    "+ larger network": networks.Recipe(),
+    "+ augmentation": networks.Recipe(augmentation=True),
+    "+ dropout": networks.Recipe(augmentation=True, dropout=True),
+    "+ learning-rate schedule": networks.Recipe(augmentation=True, dropout=True, schedule=True),
+    "+ weight averaging": networks.Recipe(augmentation=True, dropout=True, schedule=True, weight_averaging=True),
+    "+ batch normalization": networks.Recipe(
         augmentation=True, dropout=True, schedule=True, weight_averaging=True, batch_norm=True
     ),
 }
@@ -110,26 +110,25 @@ common = dict(
     test_digits=y_test,
     epochs=EPOCHS_PER_STEP,
     seed=SEED,
-    plan=plan,
 )
-steps = [ablation.run_step("original CNN", build_model(seed=SEED), **common)]
+steps = [ablation.train_and_score("original CNN", networks.build_model(seed=SEED), **common)]
 print(f"original CNN: {steps[-1].test_accuracy:.2%} in {steps[-1].training_seconds:.0f} s", flush=True)
 for name, recipe in ideas.items():
     recipe = recipe.with_(epochs=EPOCHS_PER_STEP)
-    model = improved.build_improved_model(recipe, steps_per_epoch=steps_per_epoch, seed=SEED)
-    steps.append(ablation.run_step(name, model, **common))
+    model = networks.build_improved_model(recipe, steps_per_epoch=steps_per_epoch, seed=SEED)
+    steps.append(ablation.train_and_score(name, model, **common))
     print(f"{name}: {steps[-1].test_accuracy:.2%} in {steps[-1].training_seconds:.0f} s", flush=True)
 
 # %% [markdown]
 # ## The final recipe: more epochs
 #
 # Augmentation makes every epoch new, so the larger network keeps learning for longer than the
-# original's 5 epochs. The final recipe (`improved.FINAL_RECIPE`) keeps every idea above except
+# original's 5 epochs. The final recipe (`networks.FINAL_RECIPE`) keeps every idea above except
 # batch normalization, which in our measurements cost time and bought no accuracy (docs/improving.md), and trains for more epochs, with the live plot and a line per epoch.
 
 # %% tags=["nbval-ignore-output", "progress"]
-final_model = improved.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch, seed=SEED)
-final = ablation.run_step(
+final_model = networks.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch, seed=SEED)
+final = ablation.train_and_score(
     f"final: {final_recipe.epochs} epochs",
     final_model,
     **(common | {"epochs": final_recipe.epochs}),
@@ -149,7 +148,7 @@ table = ablation.ablation_table([*steps, final])
 table
 
 # %%
-plots.plot_ablation(table)
+figures.plot_ablation(table)
 
 # %%
 assert final.test_accuracy >= MIN_TEST_ACCURACY, final.test_accuracy
@@ -169,7 +168,7 @@ print(
 )
 
 # %%
-plots.plot_misclassified(
+figures.plot_misclassified(
     x_test,
     y_test,
     steps[0].probabilities,
@@ -178,7 +177,7 @@ plots.plot_misclassified(
 )
 
 # %%
-plots.plot_misclassified(
+figures.plot_misclassified(
     x_test,
     y_test,
     final.probabilities,
@@ -195,8 +194,8 @@ plots.plot_misclassified(
 # run (`reports/improved_cnn_metrics.json`).
 
 # %%
-train_probabilities = evaluation.predict(final_model, train_images, plan)
-metrics = artifacts.save_run(
+train_probabilities = evaluation.predict(final_model, train_images)
+metrics = saving.save_run(
     OUTPUT_DIR,
     final_model,
     scores={
@@ -207,14 +206,14 @@ metrics = artifacts.save_run(
     parameters={"recipe": str(final_recipe), "epochs_per_step": EPOCHS_PER_STEP, "seed": SEED},
     training_data=(x_train, y_train),
     training_seconds=final.training_seconds,
-    plan=plan,
+    how_it_ran=plan.record(),
     tables={"ablation.csv": table},
-    model_path=settings.IMPROVED_MODEL_PATH,
+    model_path=saving.IMPROVED_MODEL_PATH,
     metrics_path="reports/improved_cnn_metrics.json",
 )
 
 # %% tags=["summary", "nbval-ignore-output"]
-Markdown(artifacts.describe_run(metrics))
+Markdown(saving.describe_run(metrics))
 
 # %% [markdown]
 # ## How it ran on this machine

@@ -20,10 +20,9 @@
 #
 # The run's parameters, as plain values: the original notebook's recipe, 5 epochs in batches of 64,
 # with the last 10 % of the training images held out for validation. To change one, edit it here,
-# or leave the notebook as it is and set an environment variable `MNIST_CNN_<NAME>` (for example
-# `MNIST_CNN_EPOCHS=1`), or pass it to papermill or `python -m mnist_cnn report`. The cell after
-# this one applies those and checks every value: one out of range stops the run with a sentence
-# saying what is allowed.
+# or leave the notebook as it is and pass it from outside, as papermill's parameters do
+# (`python -m mnist_cnn report -p EPOCHS 1`). The cell after this one checks every value: one out
+# of range stops the run with a sentence saying what is allowed.
 
 # %% tags=["parameters"]
 EPOCHS = 5  # passes over the training images
@@ -44,12 +43,14 @@ import time
 import numpy as np
 from IPython.display import Code, Markdown
 
-from mnist_cnn import artifacts, data, draw, evaluation, execution, plots, progress, settings
-from mnist_cnn.model import build_model, original_cnn
+from mnist_cnn import data, evaluation, figures, progress, saving, speed
+from mnist_cnn.networks import build_model, original_cnn
+from mnist_cnn.reading import drawing_pad
+from mnist_cnn.report import parameters
 from mnist_cnn.training import train
 
-settings.apply_overrides(globals())  # MNIST_CNN_<NAME> variables override the values above; all are checked
-plan = execution.prepare(EXECUTION, batch_size=BATCH_SIZE)  # how training runs here: see the end
+parameters.check_notebook(globals())  # every value above checked
+plan = speed.use(EXECUTION, batch_size=BATCH_SIZE)  # how training runs on this machine: see the end
 
 # %% [markdown]
 # ## Loading the data
@@ -69,7 +70,7 @@ print("Test images:    ", x_test.shape, x_test.dtype, "labels:", y_test.shape, y
 # The first training image, in its raw form: pixel values run from 0 (background) to 255 (ink).
 
 # %%
-plots.plot_image(x_train[0], label=y_train[0])
+figures.plot_image(x_train[0], label=y_train[0])
 
 # %% [markdown]
 # ## Exploratory data analysis
@@ -86,7 +87,7 @@ for name, images, labels in [("Training", x_train, y_train), ("Test", x_test, y_
 # The first ten training images with their labels: the digits vary in slant, thickness and style.
 
 # %%
-plots.plot_samples(x_train, y_train, rows=2, columns=5)
+figures.plot_samples(x_train, y_train, rows=2, columns=5)
 
 # %% [markdown]
 # Are the classes balanced? If some digits were rare, a high accuracy could hide how badly they
@@ -96,7 +97,7 @@ plots.plot_samples(x_train, y_train, rows=2, columns=5)
 counts = np.bincount(y_train, minlength=10)
 print("Images per digit:", dict(enumerate(counts.tolist())))
 print(f"Fewest: {counts.min():,} images of a {counts.argmin()}; most: {counts.max():,} of a {counts.argmax()}")
-plots.plot_class_distribution(y_train)
+figures.plot_class_distribution(y_train)
 
 # %% [markdown]
 # The distribution of all training pixels (the original drew the columns of one image
@@ -104,7 +105,7 @@ plots.plot_class_distribution(y_train)
 # edges of the strokes in between. Note the log scale.
 
 # %%
-plots.plot_pixel_intensities(x_train)
+figures.plot_pixel_intensities(x_train)
 
 # %% [markdown]
 # ## Preparing the data
@@ -156,7 +157,6 @@ history = train(
     batch_size=BATCH_SIZE,
     validation_split=VALIDATION_SPLIT,
     seed=SEED,
-    plan=plan,
     callbacks=[progress.LivePlot(), progress.EpochLog()],
     verbose=0,
 )
@@ -169,7 +169,7 @@ print(f"Trained {EPOCHS} epochs in {training_seconds:.0f} s")
 # overfit.
 
 # %%
-plots.plot_training_curves(history.history)
+figures.plot_training_curves(history.history)
 
 # %% [markdown]
 # ## Evaluation
@@ -180,8 +180,8 @@ plots.plot_training_curves(history.history)
 # minimum.
 
 # %% tags=["nbval-ignore-output"]
-train_probabilities = evaluation.predict(model, train_images, plan)
-probabilities = evaluation.predict(model, test_images, plan)
+train_probabilities = evaluation.predict(model, train_images)
+probabilities = evaluation.predict(model, test_images)
 train_scores = evaluation.scores(y_train, train_probabilities)
 test_scores = evaluation.scores(y_test, probabilities)
 print(f"Train: loss {train_scores['loss']:.4f}, accuracy {train_scores['accuracy']:.4f}")
@@ -200,7 +200,7 @@ print(f"Test accuracy {test_scores['accuracy']:.2f}, at least {MIN_TEST_ACCURACY
 # %%
 predicted = probabilities.argmax(axis=1)
 confusion = evaluation.digit_confusion(y_test, predicted)
-plots.plot_confusion_matrix(confusion)
+figures.plot_confusion_matrix(confusion)
 
 # %% [markdown]
 # Precision (of the images predicted as a digit, how many are that digit), recall (of the
@@ -223,7 +223,7 @@ print("Most confused: " + "; ".join(f"{true} read as {guess} ({times} times)" fo
 # would hesitate over too, others are plain errors of the model.
 
 # %%
-plots.plot_misclassified(x_test, y_test, probabilities, mistakes[:24])
+figures.plot_misclassified(x_test, y_test, probabilities, mistakes[:24])
 
 # %% [markdown]
 # ## Saving the run
@@ -235,19 +235,19 @@ plots.plot_misclassified(x_test, y_test, probabilities, mistakes[:24])
 # run never spoils an earlier one.
 
 # %%
-metrics = artifacts.save_run(
+metrics = saving.save_run(
     OUTPUT_DIR,
     model,
     scores={"train": train_scores, "test": test_scores, "per_class": per_class},
     parameters={"epochs": EPOCHS, "batch_size": BATCH_SIZE, "validation_split": VALIDATION_SPLIT, "seed": SEED},
     training_data=(x_train, y_train),
     training_seconds=training_seconds,
-    plan=plan,
+    how_it_ran=plan.record(),
     history=history,
 )
 
 # %% tags=["summary", "nbval-ignore-output"]
-Markdown(artifacts.describe_run(metrics))
+Markdown(saving.describe_run(metrics))
 
 # %% [markdown]
 # ## Try it yourself
@@ -261,7 +261,7 @@ Markdown(artifacts.describe_run(metrics))
 # report cannot run it.
 
 # %% tags=["code-only"]
-draw.DrawingPad(model)
+drawing_pad.DrawingPad(model)
 
 # %% [markdown]
 # The same reading, through the same code, on the first six test digits: each image, the view the
@@ -269,7 +269,7 @@ draw.DrawingPad(model)
 # probabilities, the answer in orange.
 
 # %%
-draw.plot_readings(model, x_test[:6])
+drawing_pad.plot_readings(model, x_test[:6])
 
 # %% [markdown]
 # ## How it ran on this machine
@@ -288,7 +288,7 @@ print(plan.describe())
 # The versions this run used; `requirements.txt` pins the same ones.
 
 # %%
-artifacts.library_versions()
+saving.library_versions()
 
 # %% [markdown]
 # ## Conclusion

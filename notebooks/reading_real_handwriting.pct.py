@@ -9,15 +9,15 @@
 #
 # This notebook takes the two halves of the problem in turn:
 #
-# 1. **The preparation** (`mnist_cnn.digits`): turning any photo of a digit into what MNIST's digits
+# 1. **The preparation** (`mnist_cnn.reading.preparation`): turning any photo of a digit into what MNIST's digits
 #    look like: ink of any colour, shadows divided out, ruled lines removed, specks dropped, several
 #    digits found left to right.
-# 2. **The network** (`mnist_cnn.robust`): a model trained on MNIST alone, but on digits distorted
+# 2. **The network** (the robust model of `mnist_cnn.networks`): a model trained on MNIST alone, but on digits distorted
 #    the ways other writers, pens and cameras differ from MNIST's.
 #
 # To measure both we need handwriting that is *not* MNIST. We use the **USPS** digits: 9,298
 # digits from envelopes scanned by the US Postal Service (16 x 16 pixels), written by people none of
-# whom wrote MNIST's, and render them as phone photos under eight conditions (`mnist_cnn.photos`).
+# whom wrote MNIST's, and render them as phone photos under eight conditions (`mnist_cnn.reading.photos`).
 # Nothing here trains on them: the first half (`usps.load()[0]`) is for tuning the preparation and
 # the distortions, the second half is what this notebook reports.
 
@@ -26,12 +26,12 @@
 #
 # The run's parameters, as plain values: the robust model's epochs, the original model's (the
 # first notebook's recipe), how many USPS test digits are photographed under each condition, and
-# the MNIST test accuracy the robust model must keep. As in the first notebook, an environment
-# variable `MNIST_CNN_<NAME>`, papermill or `python -m mnist_cnn report` can override any of them,
-# and the next cell checks them all.
+# the MNIST test accuracy the robust model must keep. As in the first notebook, papermill's
+# parameters (`python -m mnist_cnn report -p NAME VALUE`) can set any of them from outside, and the
+# next cell checks them all.
 
 # %% tags=["parameters"]
-EPOCHS = 10  # the robust model's epochs (robust.ROBUST_RECIPE)
+EPOCHS = 10  # the robust model's epochs (networks.ROBUST_RECIPE)
 ORIGINAL_EPOCHS = 5  # the original model's, as in the first notebook
 SEED = 0  # one seed, one result
 TRAIN_SAMPLES = 60_000  # fewer make a quicker, rougher run (at least 1,000)
@@ -50,28 +50,15 @@ import numpy as np
 from IPython.display import Markdown
 from PIL import Image
 
-from mnist_cnn import (
-    artifacts,
-    atomic,
-    augment,
-    data,
-    digits,
-    evaluation,
-    execution,
-    photos,
-    plots,
-    progress,
-    robust,
-    settings,
-    training,
-    usps,
-)
-from mnist_cnn.draw import DrawingPad
-from mnist_cnn.model import build_model
-from mnist_cnn.networks import load_network
+from mnist_cnn import data, evaluation, networks, progress, saving, speed, training
+from mnist_cnn.reading import distortions, figures, photos, preparation, usps
+from mnist_cnn.reading.drawing_pad import DrawingPad
+from mnist_cnn.reading.evaluation import ALL_CONDITIONS, accuracy_by_condition, photo_readings, reading_confusion
+from mnist_cnn.reading.saved_models import load_network
+from mnist_cnn.report import parameters
 
-settings.apply_overrides(globals())  # MNIST_CNN_<NAME> variables override the values above; all are checked
-plan = execution.prepare(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine
+parameters.check_notebook(globals())  # every value above checked
+plan = speed.use(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine
 
 # %% [markdown]
 # ## The data: MNIST to learn from, other writers to test on
@@ -90,7 +77,7 @@ usps_images, usps_labels = usps_images[:PHOTOS], usps_labels[:PHOTOS]
 print(f"MNIST: {len(x_train):,} training and {len(x_test):,} test digits; USPS: {len(usps_images):,} test digits")
 
 # %%
-plots.plot_photographs(list(usps_images[:16]), [f"USPS: {label}" for label in usps_labels[:16]])
+figures.plot_photographs(list(usps_images[:16]), [f"USPS: {label}" for label in usps_labels[:16]])
 
 # %% [markdown]
 # ## The original model
@@ -98,14 +85,13 @@ plots.plot_photographs(list(usps_images[:16]), [f"USPS: {label}" for label in us
 # The first notebook's network and recipe, trained here on the same data and seed.
 
 # %% tags=["nbval-ignore-output", "progress"]
-original_model = build_model(seed=SEED)
+original_model = networks.build_model(seed=SEED)
 training.train(
     original_model,
     train_images,
     train_labels,
     epochs=ORIGINAL_EPOCHS,
     seed=SEED,
-    plan=plan,
     callbacks=[progress.EpochLog()],
     verbose=0,
 )
@@ -118,7 +104,7 @@ original = load_network(original_model)
 # simplest way (grayscale, inverted so that ink is light, fitted into the 20 x 20 box) shows the
 # network the whole page: paper texture, ruled lines and shadow become "ink", and the digit is a
 # small part of a grey smear. The second row is what the network is shown that way, with what it
-# reads; the third row is the same photo through `digits.find_digits`.
+# reads; the third row is the same photo through `preparation.find_digits`.
 
 # %%
 conditions = list(photos.CONDITIONS)
@@ -126,11 +112,11 @@ examples = [
     photos.photograph(usps_images[index], condition, np.random.default_rng(index))
     for index, condition in enumerate(conditions)
 ]
-naive = np.stack([digits.to_mnist(255 - np.asarray(Image.fromarray(photo).convert("L"))) for photo in examples])
-prepared = np.stack([digits.prepare_digit(photo) for photo in examples])
+naive = np.stack([preparation.to_mnist(255 - np.asarray(Image.fromarray(photo).convert("L"))) for photo in examples])
+prepared = np.stack([preparation.prepare_digit(photo) for photo in examples])
 naive_readings = original(data.preprocess_images(naive)).argmax(axis=1)
 prepared_readings = original(data.preprocess_images(prepared)).argmax(axis=1)
-plots.plot_photographs(
+figures.plot_photographs(
     [*examples, *naive, *prepared],
     [f"{condition}: is {usps_labels[index]}" for index, condition in enumerate(conditions)]
     + [f"simply: reads {digit}" for digit in naive_readings]
@@ -140,7 +126,7 @@ plots.plot_photographs(
 # %% [markdown]
 # ## The preparation, step by step
 #
-# Each row is one photo; each column one step of `digits.find_digits`:
+# Each row is one photo; each column one step of `preparation.find_digits`:
 #
 # - **grayscale**: dark ink on light paper, whatever the ink's colour: a pixel is as dark as its
 #   darkest colour channel, so blue, red or green ink is dark while faint blue rules stay light;
@@ -154,7 +140,7 @@ plots.plot_photographs(
 #   by its centre of mass.
 
 # %%
-plots.plot_preparation_steps([digits.preparation_steps(photo) for photo in examples], names=conditions)
+figures.plot_preparation_steps([preparation.preparation_steps(photo) for photo in examples], names=conditions)
 
 # %% [markdown]
 # ## Other writers: distortions to learn from
@@ -162,7 +148,7 @@ plots.plot_preparation_steps([digits.preparation_steps(photo) for photo in examp
 # The preparation makes a photo look like MNIST's digits, but it cannot make another person's 4
 # look like an MNIST writer's. For that the network must see more kinds of handwriting while it
 # learns, and MNIST is all we train on. So every epoch it sees each MNIST digit distorted in the
-# ways other handwriting, pens and cameras differ (`augment.Distortions`): thicker or thinner
+# ways other handwriting, pens and cameras differ (`distortions.Distortions`): thicker or thinner
 # strokes, slant, rotation, narrower or wider shapes, a hand's wobble (elastic distortion), blur,
 # lower resolution (as USPS's 16 x 16 scans), faint ink and noise. Each column below applies one of
 # them at random to the same digits; in training they are combined, each with its own probability.
@@ -170,8 +156,8 @@ plots.plot_preparation_steps([digits.preparation_steps(photo) for photo in examp
 # %%
 shown = test_images[:6]
 rng = np.random.default_rng(SEED)
-plots.plot_distortions(
-    shown, [(name, augment.distort(shown, rng, augment.Distortions.only(name))) for name in augment.Distortions.names()]
+figures.plot_distortions(
+    shown, [(name, distortions.Distortions.only(name)(shown, rng)) for name in distortions.Distortions.names()]
 )
 
 # %% [markdown]
@@ -183,14 +169,14 @@ plots.plot_distortions(
 # `keras.Sequential`.
 
 # %% tags=["nbval-ignore-output", "progress"]
-robust_model = robust.build_robust_model(len(x_train), epochs=EPOCHS, seed=SEED)
-robust.train_robust_model(
+robust_model = networks.build_robust_model(len(x_train), epochs=EPOCHS, seed=SEED)
+training.train(
     robust_model,
     train_images,
     train_labels,
     epochs=EPOCHS,
     seed=SEED,
-    plan=plan,
+    distort=distortions.Distortions(),
     callbacks=[progress.LivePlot(), progress.EpochLog()],
     verbose=0,
 )
@@ -201,7 +187,7 @@ robust_network = load_network(robust_model)
 
 # %% tags=["nbval-ignore-output"]
 mnist_accuracy = {
-    name: evaluation.scores(y_test, evaluation.predict(model, test_images, plan))["accuracy"]
+    name: evaluation.scores(y_test, evaluation.predict(model, test_images))["accuracy"]
     for name, model in {"original": original_model, "robust": robust_model}.items()
 }
 print(", ".join(f"{name}: {accuracy:.2%}" for name, accuracy in mnist_accuracy.items()))
@@ -215,18 +201,18 @@ assert mnist_accuracy["robust"] >= MIN_TEST_ACCURACY, mnist_accuracy
 # it finds no digit, or more than one, counts as a mistake.
 
 # %% tags=["nbval-ignore-output"]
-readings = evaluation.photo_readings({"original": original, "robust": robust_network}, usps_images, seed=SEED)
-table = evaluation.accuracy_by_condition(readings, usps_labels)
+readings = photo_readings({"original": original, "robust": robust_network}, usps_images, seed=SEED)
+table = accuracy_by_condition(readings, usps_labels)
 table
 
 # %%
-plots.plot_condition_accuracy(table)
+figures.plot_condition_accuracy(table)
 
 # %% tags=["nbval-ignore-output"]
-hardest = table.drop("all conditions")["original"].idxmin()
+hardest = table.drop(ALL_CONDITIONS)["original"].idxmin()
 Markdown(
-    f"Over all conditions the robust model reads **{table.loc['all conditions', 'robust']:.1f} %** of these photos "
-    f"and the original **{table.loc['all conditions', 'original']:.1f} %**; the original's hardest condition here, "
+    f"Over all conditions the robust model reads **{table.loc[ALL_CONDITIONS, 'robust']:.1f} %** of these photos "
+    f"and the original **{table.loc[ALL_CONDITIONS, 'original']:.1f} %**; the original's hardest condition here, "
     f"*{hardest}*, goes from {table.loc[hardest, 'original']:.1f} % to {table.loc[hardest, 'robust']:.1f} %."
 )
 
@@ -237,8 +223,8 @@ Markdown(
 # digits, columns the digit read, and the last column the photos in which no single digit was found.
 
 # %%
-plots.plot_confusion_matrices(
-    {name: evaluation.reading_confusion(usps_labels, read) for name, read in readings[hardest].items()},
+figures.plot_confusion_matrices(
+    {name: reading_confusion(usps_labels, read) for name, read in readings[hardest].items()},
     title=f"USPS test digits photographed: {hardest}",
 )
 
@@ -251,9 +237,9 @@ plots.plot_confusion_matrices(
 # %%
 rng = np.random.default_rng(SEED)
 number_photo = photos.photograph_number(list(usps_images[[3, 14, 15]]), "ruled", rng)
-found = digits.find_digits(number_photo)
+found = preparation.find_digits(number_photo)
 probabilities = robust_network(data.preprocess_images(np.stack([digit.image for digit in found])))
-plots.plot_found_digits(number_photo, found, [f"{row.argmax()} ({row.max():.0%})" for row in probabilities])
+figures.plot_found_digits(number_photo, found, [f"{row.argmax()} ({row.max():.0%})" for row in probabilities])
 
 # %% [markdown]
 # ## Saving the robust model
@@ -264,9 +250,9 @@ plots.plot_found_digits(number_photo, found, [f"{row.argmax()} ({row.max():.0%})
 
 # %%
 output = Path(OUTPUT_DIR)
-artifacts.save_model(robust_model, output / settings.ROBUST_MODEL_PATH)
-atomic.write_text(output / "reports" / "handwriting.csv", table.to_csv())
-print(f"Saved {settings.ROBUST_MODEL_PATH} (and .tflite) and reports/handwriting.csv")
+saving.save_model(robust_model, output / saving.ROBUST_MODEL_PATH)
+saving.write_text(output / "reports" / "handwriting.csv", table.to_csv())
+print(f"Saved {saving.ROBUST_MODEL_PATH} (and .tflite) and reports/handwriting.csv")
 
 # %% [markdown]
 # ## Try it yourself

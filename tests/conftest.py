@@ -20,7 +20,7 @@ def mnist(mnist_path):
 @pytest.fixture(scope="session")
 def trained_model(mnist):
     """The CNN trained for 2 epochs on 12,000 real images: enough to read clear digits."""
-    from mnist_cnn.model import build_model
+    from mnist_cnn.networks import build_model
     from mnist_cnn.training import train
 
     model = build_model(seed=0)
@@ -34,10 +34,10 @@ def pytest_collection_modifyitems(config, items):
     marked = [item for item in items if "tensorflow" in item.keywords]
     if not marked:
         return  # and Keras is not imported yet
-    from mnist_cnn import backend
+    import keras
 
-    if backend.name() == "tensorflow":
+    if keras.backend.backend() == "tensorflow":
         return
-    skip = pytest.mark.skip(reason=f"needs the TensorFlow backend; Keras runs on {backend.name()}")
+    skip = pytest.mark.skip(reason=f"needs the TensorFlow backend; Keras runs on {keras.backend.backend()}")
     for item in marked:
         item.add_marker(skip)

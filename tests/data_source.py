@@ -12,15 +12,27 @@ import contextlib
 import io
 import os
 import socket
+import tempfile
 from pathlib import Path
 
-from mnist_cnn.data import DATA_ENVIRONMENT_VARIABLE, MnistDataError, MnistUnavailableError, keras_cache, load_mnist
+from mnist_cnn.data import DATA_ENVIRONMENT_VARIABLE, MnistDataError, MnistUnavailableError, load_mnist
 
 DOWNLOAD_TIMEOUT = 10.0  # seconds
 
 
 class MnistNotFound(RuntimeError):
     """No MNIST for the tests that read it; the message is one sentence saying how to provide it."""
+
+
+def keras_cache() -> Path:
+    """Where Keras's own loader keeps `mnist.npz`, as `keras.utils.get_file` decides.
+
+    Below `$KERAS_HOME` (else `~/.keras`), or below `/tmp/.keras` where that cannot be written.
+    """
+    base = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
+    if not os.access(base, os.W_OK):
+        base = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
+    return base / "datasets" / "mnist.npz"
 
 
 def find_mnist(timeout: float = DOWNLOAD_TIMEOUT) -> Path:

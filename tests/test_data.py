@@ -195,7 +195,8 @@ def test_no_internet_and_no_local_copy(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(config, "_KERAS_DIR", str(tmp_path))  # Keras reads KERAS_HOME at import.
     monkeypatch.setattr(file_utils, "urlretrieve", offline)
-    with pytest.raises(MnistUnavailableError, match=rf"MNIST_CNN_DATA.*{tmp_path}/datasets"):
+    cache = r"\(\$KERAS_HOME/datasets, else ~/\.keras/datasets\)"
+    with pytest.raises(MnistUnavailableError, match=rf"MNIST_CNN_DATA.*Keras's cache {cache}"):
         load_mnist()
 
 
@@ -210,8 +211,33 @@ def test_preprocess_images_scales_and_adds_the_channel():
 
 
 def test_preprocess_images_rejects_flat_images():
-    with pytest.raises(ValueError, match=r"Expected images of shape \(N, 28, 28\), found \(3, 784\)"):
+    with pytest.raises(ValueError, match=r"^Expected images of shape \(N, 28, 28\), found shape \(3, 784\)\.$"):
         data.preprocess_images(np.zeros((3, 784), np.uint8))
+
+
+def test_check_images_says_what_it_expected_and_what_it_found():
+    flat, with_channel = np.zeros((2, 28, 28), np.uint8), np.zeros((2, 28, 28, 1), np.float32)
+    assert data.check_images(flat) is flat
+    assert data.check_images(with_channel, channel=True, scaled=True) is with_channel
+    assert data.check_images([[[0] * 28] * 28]).shape == (1, 28, 28)  # a list becomes an array
+    either, scaled = r"\(N, 28, 28\) or \(N, 28, 28, 1\)", r"as float32 values in \[0, 1\]"
+    refusals = [
+        ("a string", {}, rf"{either}, found a str"),
+        (np.zeros((2, 28, 28, 3)), {}, rf"{either}, found shape \(2, 28, 28, 3\)"),
+        (np.zeros((28, 28)), {}, rf"{either}, found shape \(28, 28\)"),
+        (with_channel, {"channel": False}, r"\(N, 28, 28\), found shape \(2, 28, 28, 1\)"),
+        (flat, {"channel": True}, r"\(N, 28, 28, 1\), found shape \(2, 28, 28\)"),
+        (flat, {"scaled": True}, rf"{either} {scaled}, found uint8"),
+        (with_channel + 2, {"scaled": True}, rf"{either} {scaled}, found values from 2\.0 to 2\.0"),
+        (
+            with_channel * np.nan,
+            {"channel": True, "scaled": True},
+            rf"\(N, 28, 28, 1\) {scaled}, found values from nan",
+        ),
+    ]
+    for images, options, message in refusals:
+        with pytest.raises(ValueError, match=rf"^Expected images of shape {message}"):
+            data.check_images(images, **options)
 
 
 def test_one_hot():

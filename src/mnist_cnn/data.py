@@ -1,10 +1,8 @@
 """Load MNIST, check that it is the real data set, and prepare it for the CNN.
 
-Sources, in order: an explicit path, the `MNIST_CNN_DATA` environment variable, then
-Keras's own loader (download plus a sha256-checked cache under `~/.keras/datasets`).
-A local source is a Keras-layout `.npz` file or a folder holding the four original IDX
-files. Local data is checked against the content of the published MNIST arrays, so any
-faithful copy passes whatever its container looks like.
+Sources, in order: a path, `$MNIST_CNN_DATA`, then Keras's own loader (download and cache). A
+local copy is a Keras-layout `.npz` file or a folder of the four IDX files, checked against the
+content of the published arrays, so any faithful copy passes whatever its container.
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import tempfile
 import zipfile
 import zlib
 from pathlib import Path
@@ -26,7 +23,6 @@ NUM_CLASSES = 10
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")
 
 # sha256 of each array's raw bytes (`array.tobytes()`) in the published MNIST data set.
-# Their md5s match the ones in shared/data/README.md.
 MNIST_SHA256 = {
     "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
     "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
@@ -113,8 +109,7 @@ def array_sha256(array: np.ndarray) -> str:
 def check_images(images: object, *, channel: bool | None = None, scaled: bool = False) -> np.ndarray:
     """`images` as an array, if they are MNIST's shape: (N, 28, 28), or (N, 28, 28, 1) with a `channel` axis.
 
-    `channel=None` accepts either; `scaled` asks for float32 values in [0, 1], as `preprocess_images`
-    makes them. Anything else raises a ValueError that says what was expected and what was found.
+    `channel=None` accepts either; `scaled` asks for float32 in [0, 1] (`preprocess_images`). Else a ValueError.
     """
     shapes = {False: "(N, 28, 28)", True: "(N, 28, 28, 1)", None: "(N, 28, 28) or (N, 28, 28, 1)"}[channel]
     expected = f"images of shape {shapes}" + (" as float32 values in [0, 1]" if scaled else "")
@@ -161,20 +156,9 @@ def _load_with_keras() -> dict[str, np.ndarray]:
         raise MnistUnavailableError(
             f"Could not download MNIST ({error}) and no local copy was named. Point "
             f"{DATA_ENVIRONMENT_VARIABLE} at a Keras-layout mnist.npz or a folder of the IDX "
-            f"files, or place mnist.npz in Keras's cache ({keras_cache().parent})."
+            f"files, or place mnist.npz in Keras's cache ($KERAS_HOME/datasets, else ~/.keras/datasets)."
         ) from error
     return {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
-
-
-def keras_cache() -> Path:
-    """Where Keras's own loader keeps `mnist.npz`, as `keras.utils.get_file` decides.
-
-    Below `$KERAS_HOME` (else `~/.keras`), or below `/tmp/.keras` where that cannot be written.
-    """
-    base = Path(os.environ.get("KERAS_HOME", "~/.keras")).expanduser()
-    if not os.access(base, os.W_OK):
-        base = Path("/tmp" if os.path.isdir("/tmp") else tempfile.gettempdir()) / ".keras"
-    return base / "datasets" / "mnist.npz"
 
 
 def _read_npz(path: Path) -> dict[str, np.ndarray]:

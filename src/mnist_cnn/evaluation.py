@@ -14,11 +14,9 @@ KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] befo
 
 
 def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
-    """Class probabilities (N, 10) for preprocessed images, in float32.
+    """Class probabilities (N, 10) for preprocessed images, in float32, in large batches as the plan says.
 
-    One pass in large batches, run as this machine's plan says (`mnist_cnn.speed`); reuse its
-    result for the scores, the confusion matrix and the mistakes rather than running the network
-    again for each.
+    Reuse its result for the scores, the confusion matrix and the mistakes rather than predicting again.
     """
     return speed.planned_predict(model, images)
 
@@ -80,10 +78,9 @@ def misclassified(true_labels: np.ndarray, probabilities: np.ndarray) -> np.ndar
 def compare_mistakes(
     true_labels: np.ndarray, before: np.ndarray, after: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Indices of the test digits `after` fixed, still gets wrong, and newly gets wrong.
+    """Indices of the digits `after` fixed, still gets wrong and newly gets wrong, surest mistake first.
 
-    `before` and `after` are two models' probabilities (N, 10) on the same images; each list is
-    ordered by how sure the model that got it wrong was, surest first.
+    `before` and `after` are two models' probabilities (N, 10) on the same images.
     """
     wrong_before, wrong_after = misclassified(true_labels, before), misclassified(true_labels, after)
     fixed = wrong_before[~np.isin(wrong_before, wrong_after)]

@@ -1,8 +1,7 @@
 """Figures of the data, the training run, the model's mistakes and the ablation.
 
-Each function takes data and returns a matplotlib Figure built without pyplot, so nothing
-is drawn on screen behind the caller's back: a notebook displays the returned Figure, a
-script saves it with `figure.savefig(...)`.
+Each function takes data and returns a matplotlib Figure built without pyplot: a notebook shows
+it, a script saves it (`figure.savefig`), and nothing is drawn on screen behind the caller's back.
 """
 
 from __future__ import annotations
@@ -168,9 +167,7 @@ def draw_confusion(
     annotation_size: float | None = None,
     column_labels: Sequence[object] | str = "auto",
 ) -> None:
-    """Draw a confusion matrix of counts on `axes`: log colours, zeros blank; no colour bar without a label."""
-    # A log colour scale keeps the few mistakes visible beside the ~1,000 correct answers;
-    # cells with no image stay blank.
+    """Draw a confusion matrix of counts on `axes`: log colours (the few mistakes stay visible), zeros blank."""
     sns.heatmap(
         confusion,
         mask=confusion == 0,

@@ -1,11 +1,8 @@
-"""The networks, each a plain `keras.Sequential` read top to bottom, compiled and ready to train.
+"""The networks, each a plain `keras.Sequential` read top to bottom: building one changes nothing else.
 
 `original_cnn` is the original notebook's CNN (93,322 parameters). The second notebook's network
-is a little larger (188,234 parameters) and is trained with the ideas a `Recipe` names, each a
-flag, so that notebook adds one at a time; `FINAL_RECIPE` is where it ends. The robust model of
-the third notebook is that network and recipe, trained on distorted digits instead of Keras's
-augmentation layers (`ROBUST_RECIPE`). Building a network changes nothing else in the process:
-how it trains fast is `mnist_cnn.speed`'s job, chosen apart from the model.
+(188,234) is trained with the ideas a `Recipe` names, one flag each; `FINAL_RECIPE` is where it
+ends, and `ROBUST_RECIPE` the third notebook's, on distorted digits instead of augmentation layers.
 """
 
 from __future__ import annotations

@@ -11,11 +11,9 @@ from matplotlib.ticker import MaxNLocator
 
 
 class LivePlot(keras.callbacks.Callback):
-    """livelossplot's live loss and accuracy plot, numbering epochs from 1 with a marker on each.
+    """livelossplot's live loss and accuracy plot, epochs numbered from 1 as in the static curves and epoch lines.
 
-    Keras counts epochs from 0 and livelossplot plots the count as it gets it; the static
-    curves (`plots.plot_training_curves`) and the epoch lines count from 1, and so does this.
-    The markers show the first epoch, a single point that a line alone would not draw.
+    A marker on each epoch shows the first one, a single point that a line alone would not draw.
     """
 
     def __init__(self) -> None:

@@ -1,14 +1,13 @@
 """Train a model with the original notebook's recipe, on the images as they are or distorted afresh each epoch.
 
-`train` fits the user's model through `mnist_cnn.speed`, which runs it as the plan chosen for this
-machine says (`speed.use`): the weights it learns end up in the model itself, which stays the
-plain network.
+`train` fits the model as this machine's plan says (`mnist_cnn.speed`); what it learns, the model holds.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import keras
 import numpy as np
@@ -16,8 +15,7 @@ import numpy as np
 from mnist_cnn import speed
 from mnist_cnn.data import check_images
 
-# The original recipe.
-EPOCHS = 5
+EPOCHS = 5  # the original recipe: 5 epochs in batches of 64, the last 10 % held out
 BATCH_SIZE = 64
 VALIDATION_SPLIT = 0.1
 SEED = 0
@@ -40,10 +38,9 @@ def train(
 ) -> keras.callbacks.History:
     """Fit the compiled `model` on images (N, 28, 28, 1) and one-hot labels (N, classes); return its history.
 
-    The last `validation_split` of the samples is held out for validation, as Keras's own
-    `validation_split` does. The seed fixes the shuffling, so the same seed, plan and initial
-    weights on the same machine give the same trained weights. With `distort`, every epoch
-    trains on freshly distorted copies of the images (`DistortedBatches`), made outside the model.
+    The last `validation_split` is held out for validation, as Keras does. The seed fixes the
+    shuffling: the same seed, plan and initial weights give the same weights on the same machine.
+    With `distort`, each epoch trains on fresh distorted copies (`distorted_batches`).
     """
     images, labels = check_images(images, channel=True), np.asarray(labels)
     if labels.shape != (len(images), model.output_shape[-1]):
@@ -57,8 +54,7 @@ def train(
     keras.utils.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
     verbose = 1 if verbose == "auto" else verbose
-    # The callbacks are given `model` itself, not the model the plan trains it through: what they
-    # save or stop is the user's model.
+    # The callbacks get the user's model, not the one the plan trains it through.
     callbacks = keras.callbacks.CallbackList(
         list(callbacks),
         add_history=True,
@@ -70,9 +66,9 @@ def train(
     )
     training = (images[:split], labels[:split])
     if distort is not None:
-        training = DistortedBatches(*training, batch_size, seed=seed, distort=distort)
+        training = distorted_batches(*training, batch_size, seed=seed, distort=distort)
     validation = (images[split:], labels[split:]) if split < len(images) else None
-    fit = speed.planned_fit(model, training, validation, batch_size=batch_size, seed=seed)
+    fit = speed.planned_fit(model, training, validation, batch_size=batch_size, seed=seed, samples=split)
     fit(epochs=epochs, callbacks=callbacks, verbose=verbose)
     return model.history
 
@@ -89,45 +85,17 @@ def steps_per_epoch(
     return math.ceil(training_samples(train_samples, validation_split) / batch_size)
 
 
-class DistortedBatches(keras.utils.PyDataset):
+def distorted_batches(
+    images: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int, distort: Distort
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """Batches of images distorted by `distort`, with their labels, reshuffled and distorted afresh each epoch.
 
-    The order of epoch e comes from `numpy.random.default_rng([seed, e])`, and batch i's
-    distortions from `default_rng([seed, e, i + 1])`, so a batch is the same whenever, and in
-    whichever worker, it is made. Keyword arguments go to `keras.utils.PyDataset`.
+    Epoch e's order comes from `numpy.random.default_rng([seed, e])` and its batch i's distortions
+    from `default_rng([seed, e, i + 1])`: the same seed gives the same batches. Endless: `fit`
+    takes `steps_per_epoch` of them per epoch.
     """
-
-    def __init__(
-        self, images: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int, distort: Distort, **kwargs
-    ) -> None:
-        super().__init__(**kwargs)
-        images, labels = check_images(images, channel=True), np.asarray(labels)
-        if labels.ndim == 0 or len(labels) != len(images):
-            raise ValueError(f"Expected one label per image ({len(images)}), found labels of shape {labels.shape}.")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int | np.integer) or batch_size < 1:
-            raise ValueError(f"Expected a positive whole batch size, found {batch_size!r}.")
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ValueError(f"Expected a whole seed of 0 or more, found {seed!r}.")
-        self.images, self.labels, self.distort = images, labels, distort
-        self.batch_size, self.seed = int(batch_size), int(seed)
-        self.epoch = 0
-        self.order = self._shuffled()
-
-    def _shuffled(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))
-
-    def __len__(self) -> int:
-        return math.ceil(len(self.images) / self.batch_size)
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
-        if not 0 <= index < len(self):
-            raise IndexError(f"Batch {index} does not exist: expected 0 to {len(self) - 1}.")
-        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        # index + 1: the shuffle's [seed, epoch] reads as [seed, epoch, 0], so each batch's stream is its own.
-        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
-        return self.distort(self.images[rows], rng), self.labels[rows]
-
-    def on_epoch_end(self) -> None:
-        """Go on to the next epoch: a new order, new distortions."""
-        self.epoch += 1
-        self.order = self._shuffled()
+    for epoch in itertools.count():
+        order = np.random.default_rng([seed, epoch]).permutation(len(images))
+        for index, start in enumerate(range(0, len(images), batch_size)):
+            rows = order[start : start + batch_size]
+            yield distort(images[rows], np.random.default_rng([seed, epoch, index + 1])), labels[rows]

@@ -1,7 +1,7 @@
 """Distort MNIST digits the ways other people's handwriting, pens and cameras differ from MNIST's.
 
 A network trained on MNIST alone reads MNIST's test set almost perfectly, yet misreads many
-digits written by other people, photographed or scanned, and prepared by `mnist_cnn.digits`.
+digits written by other people, photographed or scanned, and prepared by `reading.preparation`.
 MNIST's writers were American census staff and students, scanned alike and prepared alike: a
 sharp, bright stroke of about one width, fitted into a 20x20 box and centred by its centre of
 mass. Other handwriting differs from that in ways we can name, so we train on MNIST with those

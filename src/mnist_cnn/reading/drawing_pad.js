@@ -1,4 +1,4 @@
-// The drawing pad's browser side (draw.DrawingPad, an anywidget ES module): draws strokes on a
+// The drawing pad's browser side (drawing_pad.DrawingPad, an anywidget ES module): draws strokes on a
 // canvas, sends the pad as a PNG at the end of each stroke, and shows the traits Python sets in
 // return. The sizes and the stroke width are the widget's traits, set in Python.
 

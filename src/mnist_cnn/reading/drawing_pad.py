@@ -4,7 +4,7 @@
 beside this file, styled by `drawing_pad.css`, so it runs in JupyterLab 4 and Notebook 7 without a build
 step). After each stroke the browser sends the pad as a PNG; Python reads it with `read_drawing`
 and sends back the answer, the ten probabilities and the network's view. `read_drawing` prepares
-the drawing exactly as `python -m mnist_cnn predict` prepares a photo (`digits.prepare_digit`,
+the drawing exactly as `python -m mnist_cnn predict` prepares a photo (`preparation.prepare_digit`,
 then `data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
 model directly (`saved_models.keras_network`), not through `model.predict`, which takes far longer
 for one image (docs/draw.md). `plot_readings` shows the same readings as a static figure, for

@@ -23,7 +23,7 @@ ALL_CONDITIONS = "all conditions"  # the row of `accuracy_by_condition` over eve
 def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.ndarray:
     """The digit read in each photo of one digit, as `python -m mnist_cnn predict` reads it.
 
-    `network` maps preprocessed images to probabilities (`networks.load_network`). A photo in which
+    `network` maps preprocessed images to probabilities (`saved_models.load_network`). A photo in which
     the preparation finds no digit, or several, reads as `NOT_READ`: for a user, that is a mistake.
     """
     prepared, rows = [], []

@@ -52,7 +52,7 @@ DIGIT_GAP = 2  # pixels between the prepared 28x28 digits of one photo
 
 
 def plot_preparation_steps(steps: Sequence[PreparationSteps], names: Sequence[str] | None = None) -> Figure:
-    """Each photo's preparation, step by step (`digits.preparation_steps`): a row per photo, a column per step."""
+    """Each photo's preparation, step by step (`preparation.preparation_steps`): a row per photo, a column per step."""
     if len(steps) == 0:
         raise ValueError("Expected the steps of at least one photo, found none.")
     if names is not None and len(names) != len(steps):

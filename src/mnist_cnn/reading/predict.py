@@ -1,7 +1,7 @@
 """Read the digits in image files, or folders of them: photos or scans of your handwriting, fast.
 
-Each picture goes through `mnist_cnn.digits`, which finds its digits (one, or a number written
-left to right) and prepares each as MNIST's were; `mnist_cnn.networks` runs the saved model, in
+Each picture goes through `reading.preparation`, which finds its digits (one, or a number written
+left to right) and prepares each as MNIST's were; `reading.saved_models` runs the saved model, in
 LiteRT from the `.tflite` file exported beside it. Neither imports TensorFlow, so reading a photo
 takes a fraction of a second, process start included (docs/predict.md). An in-memory Keras model
 works too.
@@ -94,27 +94,33 @@ def classify(
     except NetworkError as error:
         raise PredictError(str(error)) from None
     images = list(image_files([paths] if isinstance(paths, (str, os.PathLike)) else paths))
-    # Per image, its digits or its error. Decoding and OpenCV release the GIL: one thread per core.
+    # Decoding and OpenCV release the GIL: one thread per core.
     with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1) or 1) as pool:
-        found = list(pool.map(_digits_or_error, images))
-    prepared = [digit.image for digits in found if not isinstance(digits, str) for digit in digits]
+        found = list(pool.map(_found, images))
+    prepared = [digit.image for each in found for digit in each.digits]
     probabilities = iter(network(preprocess_images(np.stack(prepared))) if prepared else [])
     return [
-        Prediction(str(path), error=digits)
-        if isinstance(digits, str)
-        else Prediction(str(path), tuple(_reading(next(probabilities), digit.box) for digit in digits))
-        for (path, _), digits in zip(images, found)
+        Prediction(str(path), tuple(_reading(next(probabilities), digit.box) for digit in each.digits), each.error)
+        for (path, _), each in zip(images, found)
     ]
 
 
-def _digits_or_error(image: tuple[Path, str | None]) -> list[Digit] | str:
+@dataclass(frozen=True)
+class Found:
+    """What the preparation found in one image: its digits, left to right, or why there are none."""
+
+    digits: tuple[Digit, ...] = ()
+    error: str | None = None
+
+
+def _found(image: tuple[Path, str | None]) -> Found:
     path, error = image
     if error is not None:
-        return error
+        return Found(error=error)
     try:
-        return find_digits(read_image(path))
+        return Found(tuple(find_digits(read_image(path))))
     except (PredictError, NoDigit) as problem:
-        return str(problem)
+        return Found(error=str(problem))
 
 
 def _reading(probabilities: np.ndarray, box: Box) -> DigitReading:
@@ -147,7 +153,7 @@ BOMB_MESSAGE = re.compile(r"Image size \((\d+) pixels\) exceeds limit of (\d+) p
 def read_image(path: str | os.PathLike) -> Image.Image:
     """Open an image file as RGB, flattening any transparency onto white.
 
-    A JPEG larger than `digits.WORKING_SIZE` is decoded at a reduced scale (PIL's draft mode),
+    A JPEG larger than `preparation.WORKING_SIZE` is decoded at a reduced scale (PIL's draft mode),
     which is as sharp as the preparation uses and several times faster for a phone's photo.
     """
     path = Path(path)

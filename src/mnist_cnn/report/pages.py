@@ -2,13 +2,15 @@
 
 `report` runs the notebooks; this module turns a run into HTML with nbconvert: `<name>.html` (the
 whole run), `<name>.results.html` (the reader's page: no code, the recipe as text), the figures as
-PNG files, and the page of a run that stopped before its end. Every file is written atomically.
+PNG files, and the page of a run that stopped before its end. A run's files are written together:
+all of them, or, if one cannot be written (a full disk), none.
 """
 
 from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import quote
 
@@ -17,7 +19,7 @@ from nbconvert import HTMLExporter
 from nbconvert.preprocessors import ExtractOutputPreprocessor, TagRemovePreprocessor
 from papermill.execute import remove_error_markers
 
-from mnist_cnn.saving import write_atomically, write_text
+from mnist_cnn.saving import write_atomically
 
 SUMMARY_TAG = "summary"  # the pages show this cell's output first, without its code
 CODE_ONLY_TAG = "code-only"  # the reader's page leaves these cells out: their output means nothing without the code
@@ -116,12 +118,21 @@ def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) 
     results = html_page(with_link(page, f"With the code: [the whole notebook]({quote(name)}.html)."), reader=True)
     extractor = FigureExtractor(extract_output_types={"image/png"})
     _, resources = extractor.preprocess(copy.deepcopy(notebook), {"outputs": {}})
-    for filename, image in resources["outputs"].items():
-        write_atomically(
-            reports_dir / "figures" / name / filename, lambda temporary, image=image: temporary.write_bytes(image)
-        )
-    write_text(reports_dir / f"{name}.results.html", results)
-    return write_text(reports_dir / f"{name}.html", full)
+    figures = {reports_dir / "figures" / name / filename: image for filename, image in resources["outputs"].items()}
+    page_path = reports_dir / f"{name}.html"
+    pages = {page_path: full.encode(), reports_dir / f"{name}.results.html": results.encode()}
+    write_together(pages | figures)
+    return page_path
+
+
+def write_together(files: Mapping[Path, bytes]) -> None:
+    """Write each file atomically, and all of them or none: every one is written to its temporary file
+    before the first is renamed into place, so a disk that fills up leaves every earlier file as it was
+    (and no temporary file). The first file is renamed last."""
+    if not files:
+        return
+    (path, content), *rest = files.items()
+    write_atomically(path, lambda temporary: (temporary.write_bytes(content), write_together(dict(rest))))
 
 
 def failed_run_paths(reports_dir: Path, name: str) -> tuple[Path, Path]:

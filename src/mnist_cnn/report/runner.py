@@ -1,21 +1,23 @@
 """Build the HTML reports: run each notebook headless with papermill, then write its pages and its figures.
 
-    python -m mnist_cnn report [--notebook PATH ...] [--output-dir DIR] [--timeout SECONDS] [--save-notebook]
+    python -m mnist_cnn report [--notebook PATH ...] [-p NAME VALUE ...] [--output-dir DIR] [--timeout SECONDS]
+                               [--save-notebook]
 
-runs each notebook in a fresh kernel, papermill injecting its parameters (the MNIST_CNN_<NAME> values
-set for those of its `parameters` cell, and OUTPUT_DIR), and writes, for each notebook,
-DIR/reports/<notebook>.html (summary first, every figure embedded), DIR/reports/<notebook>.results.html
-(the same run without its code: the reader's page) and DIR/reports/figures/<notebook>/*.png. The
-notebooks' own artifacts (models, metrics, history) land under DIR too. `--save-notebook` also stores
-each run's outputs in its notebook, the reference nbval uses.
+runs each notebook in a fresh kernel, papermill injecting its parameters (the `-p NAME VALUE` given
+for those of its `parameters` cell, each typed like its default, and OUTPUT_DIR), and writes, for
+each notebook, DIR/reports/<notebook>.html (summary first, every figure embedded),
+DIR/reports/<notebook>.results.html (the same run without its code: the reader's page) and
+DIR/reports/figures/<notebook>/*.png. The notebooks' own artifacts (models, metrics, history) land
+under DIR too. `--save-notebook` also stores each run's outputs in its notebook, the reference nbval uses.
 
-A bad input (a missing notebook, an output folder that cannot be written, a MNIST_CNN_* value the
-notebook cannot use) stops the command with one line and status 2 before any kernel starts.
-If a cell fails, or SIGINT (Ctrl-C) or SIGTERM stops the run, nothing is written over that
-notebook's earlier report: the run so far goes to DIR/reports/<notebook>.failed.ipynb (and
-.failed.html), under a note saying where and why it stopped, the terminal shows one line for
-the error, and the command exits with status 1 (128 plus the signal's number if stopped by one).
-The next successful run removes the .failed files.
+A bad input (a missing notebook, an output folder that cannot be written, a `-p` the notebooks do
+not have or a value they cannot use) stops the command with one line and status 2 before any
+kernel starts. If a cell fails, or SIGINT (Ctrl-C) or SIGTERM stops the run, nothing is written over
+that notebook's earlier report: the run so far goes to DIR/reports/<notebook>.failed.ipynb (and
+.failed.html), under a note saying where and why it stopped, the terminal shows one line for the
+error, and the command exits with status 1 (128 plus the signal's number if stopped by one). The
+next successful run removes the .failed files. A page that cannot be written (a full disk) ends
+the command with one line naming the folder and the cause, status 1, the earlier files as they were.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ import asyncio
 import contextlib
 import logging
 import os
+import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -46,8 +49,16 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.exceptions import PapermillExecutionError
 
 from mnist_cnn.report import parameters
-from mnist_cnn.report.pages import ANSI_ESCAPE, INJECTED_TAG, failed_notebook, failed_run_paths, html_page, write_report
-from mnist_cnn.report.parameters import SettingError, kernel_environment
+from mnist_cnn.report.pages import (
+    ANSI_ESCAPE,
+    INJECTED_TAG,
+    failed_notebook,
+    failed_run_paths,
+    html_page,
+    write_report,
+    write_together,
+)
+from mnist_cnn.report.parameters import OUTPUT_DIR_VARIABLE, ParameterError, kernel_environment
 from mnist_cnn.saving import write_text
 
 NOTEBOOKS = (
@@ -251,10 +262,10 @@ def kernel_transport(folder: str | os.PathLike, platform: str = sys.platform) ->
 
 
 def error_line(ename: str, evalue: str) -> str:
-    """A cell's error in one line: its type and the first line of its message, or a SettingError's message alone."""
+    """A cell's error in one line: its type and the first line of its message, or a ParameterError's message alone."""
     lines = evalue.strip().splitlines()
     message = lines[0] + (" …" if len(lines) > 1 else "") if lines else ""
-    if ename == SettingError.__name__ and message:
+    if ename == ParameterError.__name__ and message:
         return message
     return f"{ename}: {message}" if message else ename
 
@@ -264,12 +275,10 @@ def for_terminal(text: str, stream: TextIO) -> str:
     return text if stream.isatty() else ANSI_ESCAPE.sub("", text)
 
 
-def notebook_parameters(notebook_path: Path, environment: Mapping[str, str]) -> dict[str, object]:
-    """The parameters to inject into the notebook: the `MNIST_CNN_<NAME>` values in `environment` for the names
-    its `parameters` cell sets, typed like their defaults.
+def notebook_defaults(notebook_path: Path) -> dict[str, object]:
+    """The parameters the notebook's `parameters` cell sets, in its order, with their default values.
 
-    Raises a SettingError if one of the run's parameters is not one the notebook can use, and a ValueError
-    if the cell sets one to anything but a plain value.
+    Raises a ValueError if the cell sets one to anything but a plain value.
     """
     defaults = {}
     for name, parameter in papermill.inspect_notebook(str(notebook_path)).items():
@@ -279,9 +288,68 @@ def notebook_parameters(notebook_path: Path, environment: Mapping[str, str]) -> 
             raise ValueError(
                 f"{notebook_path}: the parameter {name} = {parameter['default']}: expected a plain value, such as 5."
             ) from None
-    injected = parameters.overrides(defaults, environment)
-    parameters.check(defaults | injected)
+    return defaults
+
+
+def typed(name: str, raw: str, default: object) -> object:
+    """The value of `-p NAME VALUE`, typed like the parameter's default (an int, a float or a string) and checked.
+
+    Raises a ParameterError, one sentence, if it cannot be typed so or is not a value the notebook can use.
+    """
+    given = f"-p {name} {shlex.quote(raw)}"
+    kind = type(default)
+    if kind not in (int, float, str):
+        raise ParameterError(f"{given}: -p sets only ints, floats and strings, and the default is {default!r}.")
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ParameterError(
+            f"{given}: expected a value of type {kind.__name__}, like the default {default!r}."
+        ) from None
+    expected = parameters.problem(name, value)
+    if expected is not None:
+        raise ParameterError(f"{given}: {expected}.")
+    return value
+
+
+def injected_parameters(
+    notebooks: Sequence[Path], given: Sequence[tuple[str, str]], output_dir: Path
+) -> dict[Path, dict[str, object]]:
+    """What papermill injects into each notebook: the `-p NAME VALUE` pairs `given` for the parameters its
+    `parameters` cell sets, each typed like its default, and OUTPUT_DIR, `output_dir` made absolute.
+
+    A name applies to the notebooks that have it; the last value given for a name wins. Raises a
+    ParameterError (one sentence) for a name no notebook has, for OUTPUT_DIR (`--output-dir` sets it), or
+    for a value a notebook cannot use; a ValueError for a parameters cell papermill cannot read.
+    """
+    defaults = {path: notebook_defaults(path) for path in notebooks}
+    values = dict(given)
+    for name, raw in values.items():
+        if name == "OUTPUT_DIR":
+            raise ParameterError(f"-p OUTPUT_DIR {shlex.quote(raw)}: the output folder is set with --output-dir.")
+        if not any(name in own for own in defaults.values()):
+            raise no_such_parameter(f"-p {name} {shlex.quote(raw)}", name, defaults)
+    injected = {}
+    for path, own in defaults.items():
+        injected[path] = {
+            name: os.path.abspath(output_dir) if name == "OUTPUT_DIR" else typed(name, values[name], default)
+            for name, default in own.items()
+            if name in values or name == "OUTPUT_DIR"
+        }
+        try:
+            parameters.check(own | injected[path])  # its own defaults too
+        except ParameterError as error:
+            raise ParameterError(f"{path}: {error}") from None
     return injected
+
+
+def no_such_parameter(given: str, name: str, defaults: Mapping[Path, Mapping[str, object]]) -> ParameterError:
+    """The error for `given`, a `-p` whose name none of the notebooks has: one sentence naming those they have."""
+    known = ", ".join(dict.fromkeys(other for own in defaults.values() for other in own if other != "OUTPUT_DIR"))
+    if len(defaults) == 1:
+        notebook = next(iter(defaults))
+        return ParameterError(f"{given}: {notebook} has no parameter {name}" + (f", only {known}." if known else "."))
+    return ParameterError(f"{given}: no notebook has a parameter {name}" + (f"; they have {known}." if known else "."))
 
 
 def execute_notebook(
@@ -341,12 +409,43 @@ def cell_failure(run: Run, error: Exception, timeout: int, log_path: Path) -> Ru
 
 
 def write_failed_run(stopped: RunStopped, reports_dir: Path, name: str) -> Path:
-    """Write the stopped run as a notebook and its HTML page beside the reports; return the notebook's path."""
+    """Write the stopped run as a notebook and its HTML page beside the reports, both or neither; return the
+    notebook's path."""
     end = stopped.cell.index + 1 if stopped.cell is not None else 0
     notebook = failed_notebook(stopped.notebook, stopped.summary, end, stopped.kernel_output)
     notebook_path, html_path = failed_run_paths(reports_dir, name)
-    write_text(html_path, html_page(notebook))
-    return write_text(notebook_path, nbformat.writes(notebook) + "\n")
+    write_together(
+        {notebook_path: (nbformat.writes(notebook) + "\n").encode(), html_path: html_page(notebook).encode()}
+    )
+    return notebook_path
+
+
+def cause(error: OSError) -> str:
+    """Why a file could not be written, in words: "No space left on device (errno 28)"."""
+    return f"{error.strerror} (errno {error.errno})" if error.strerror and error.errno else str(error)
+
+
+def end_stopped_run(stopped: RunStopped, reports_dir: Path, name: str, earlier: str) -> int:
+    """Save the stopped run beside the reports and say so, or why it could not be saved, in one line on stderr;
+    return the command's exit status."""
+    try:
+        saved = write_failed_run(stopped, reports_dir, name)
+    except OSError as error:
+        message = (
+            f"{stopped.summary}; could not write the failed run's page in {reports_dir}: {cause(error)}; {earlier}"
+        )
+    else:
+        if stopped.stop_signal is not None:
+            message = f"{stopped.summary}; {earlier}; partial run saved to {saved}"
+        else:
+            message = f"{stopped.summary}\n{earlier.capitalize()}; the run up to {stopped.cell} is saved in {saved}"
+    return fail(for_terminal(message, sys.stderr), stopped.exit_status)
+
+
+def fail(message: str, status: int = 1) -> int:
+    """Print `message` on stderr; return `status`."""
+    print(message, file=sys.stderr, flush=True)
+    return status
 
 
 def with_outputs(notebook_path: Path, executed: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -368,15 +467,14 @@ def with_outputs(notebook_path: Path, executed: nbformat.NotebookNode) -> nbform
 def output_folder(option: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
     """Where the report writes: `--output-dir`, else $MNIST_CNN_OUTPUT_DIR, else the current folder.
 
-    Raises a SettingError if that is not a folder this process can write in or create.
+    Raises a ParameterError if that is not a folder this process can write in or create.
     """
     if option is not None:
-        try:
-            return parameters.writable_folder(option)
-        except SettingError as error:
-            raise SettingError(f"--output-dir {error}") from None
-    variable = environ.get(parameters.PREFIX + "OUTPUT_DIR")
-    return parameters.writable_folder(variable, "OUTPUT_DIR") if variable else parameters.writable_folder(".")
+        return parameters.writable_folder(option, f"--output-dir {str(option)!r}")
+    variable = environ.get(OUTPUT_DIR_VARIABLE)
+    if variable:
+        return parameters.writable_folder(variable, f"{OUTPUT_DIR_VARIABLE}={variable!r}")
+    return parameters.writable_folder(".")
 
 
 def main(arguments: list[str] | None = None) -> int:
@@ -386,6 +484,15 @@ def main(arguments: list[str] | None = None) -> int:
         type=Path,
         action="append",
         help=f"a notebook to run (repeatable; default: {', '.join(map(str, NOTEBOOKS))})",
+    )
+    parser.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="set a parameter of the notebooks that have it, the value typed like its default (repeatable)",
     )
     parser.add_argument(
         "--output-dir",
@@ -406,51 +513,52 @@ def main(arguments: list[str] | None = None) -> int:
                 if not path.is_file():
                     raise ValueError(f"--notebook {path}: expected a notebook, but there is no file there.")
             output_dir = output_folder(options.output_dir)
-            environment = kernel_environment(output_dir)
-            parameters = {path: notebook_parameters(path, environment) for path in notebooks}
-        except ValueError as error:  # a SettingError, or a parameters cell papermill cannot use
-            print(f"error: {error}", file=sys.stderr, flush=True)
-            return 2
-        return run_notebooks(parameters, output_dir, environment, options.timeout, options.save_notebook)
+            injected = injected_parameters(notebooks, options.parameter, output_dir)
+        except ValueError as error:  # a ParameterError, or a parameters cell papermill cannot use
+            return fail(f"error: {error}", 2)
+        environment = kernel_environment(output_dir)
+        return run_notebooks(injected, output_dir, environment, options.timeout, options.save_notebook)
 
 
 def run_notebooks(
-    parameters: Mapping[Path, Mapping[str, object]],
+    injected: Mapping[Path, Mapping[str, object]],
     output_dir: Path,
     environment: Mapping[str, str],
     timeout: int,
     save_notebook: bool,
 ) -> int:
-    """Run each notebook (a key of `parameters`, its value what papermill injects) and write its report.
+    """Run each notebook (a key of `injected`, its value what papermill injects) and write its report.
 
-    Return the command's exit status: 0, or that of the first run that stopped, after which none runs.
+    Return the command's exit status: 0, or that of the first run that stopped or whose files could not
+    be written (one line on stderr says why), after which none runs.
     """
     reports_dir = output_dir / "reports"
-    for path, injected in parameters.items():
+    for path, values in injected.items():
         has_report = (reports_dir / f"{path.stem}.html").exists()
         earlier = "the earlier report is unchanged" if has_report else "no report was written"
-        shown = ", ".join(f"{name}={value!r}" for name, value in injected.items())
+        shown = ", ".join(f"{name}={value!r}" for name, value in values.items())
         print(f"Running {path}" + (f" with {shown}" if shown else ""), flush=True)
         started = time.perf_counter()
         try:
-            notebook = execute_notebook(path, injected, environment, timeout)
-            report = write_report(notebook, reports_dir, path.stem)
+            notebook = execute_notebook(path, values, environment, timeout)
         except RunStopped as stopped:
-            saved = write_failed_run(stopped, reports_dir, path.stem)
-            if stopped.stop_signal is not None:
-                message = f"{stopped.summary}; {earlier}; partial run saved to {saved}"
-            else:
-                message = f"{stopped.summary}\n{earlier.capitalize()}; the run up to {stopped.cell} is saved in {saved}"
-            print(for_terminal(message, sys.stderr), file=sys.stderr, flush=True)
-            return stopped.exit_status
+            return end_stopped_run(stopped, reports_dir, path.stem, earlier)
         except KeyboardInterrupt:  # just before or after the kernel's run, where SIGINT raises as usual
-            print(f"interrupted; {earlier}", file=sys.stderr, flush=True)
-            return 128 + signal.SIGINT
+            return fail(f"interrupted; {earlier}", 128 + signal.SIGINT)
+        try:
+            report = write_report(notebook, reports_dir, path.stem)  # all its files, or none
+        except OSError as error:
+            return fail(f"error: could not write the pages of {path} in {reports_dir}: {cause(error)}; {earlier}")
+        except KeyboardInterrupt:
+            return fail(f"interrupted; {earlier}", 128 + signal.SIGINT)
         for stale in failed_run_paths(reports_dir, path.stem):
             stale.unlink(missing_ok=True)
         print(f"Wrote {report} and {report.with_suffix('.results.html').name} in {time.perf_counter() - started:.0f} s")
         if save_notebook:
-            write_text(path, nbformat.writes(with_outputs(path, notebook)) + "\n")
+            try:
+                write_text(path, nbformat.writes(with_outputs(path, notebook)) + "\n")
+            except OSError as error:
+                return fail(f"error: could not store the outputs in {path}: {cause(error)}; the notebook is unchanged")
             print(f"Stored the outputs in {path}")
     return 0
 

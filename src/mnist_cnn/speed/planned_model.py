@@ -104,6 +104,7 @@ def training_model(model: keras.Model, plan: ExecutionPlan) -> keras.Model:
     if plan.as_built:
         return model
     planned = planned_model(model, plan, training=True)
+    planned = PlannedModel(model) if planned is model else planned  # steps per call alone: `model` keeps its own
     settings = keras.saving.deserialize_keras_object(model.get_compile_config())
     settings.update(optimizer=model.optimizer, steps_per_execution=plan.steps_per_execution)
     planned.compile(**settings)

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import keras
 import numpy as np
@@ -63,21 +64,23 @@ def plan_for(batch_size: int) -> ExecutionPlan:
 
 def planned_fit(
     model: keras.Model,
-    training: tuple[np.ndarray, np.ndarray] | keras.utils.PyDataset,
+    training: tuple[np.ndarray, np.ndarray] | Iterator[tuple[np.ndarray, np.ndarray]],
     validation: tuple[np.ndarray, np.ndarray] | None,
     *,
     batch_size: int,
     seed: int,
+    samples: int = 0,
 ) -> Callable[..., keras.callbacks.History]:
     """`fit`, given its data, of the model that trains the compiled `model` as the plan says: call it with epochs etc.
 
-    `training` is (images, labels), shuffled each epoch by `seed`, or batches of its own (a PyDataset).
+    `training` is (images, labels), shuffled each epoch by `seed`, or endless batches of its own
+    (an iterator, of which an epoch takes as many as `samples` images make).
     """
     plan = plan_for(batch_size)
     if plan.own_batches:
         from mnist_cnn.speed.tensorflow_side import batches
-    if isinstance(training, keras.utils.PyDataset):
-        data = {"x": training}
+    if not isinstance(training, tuple):
+        data = {"x": training, "steps_per_epoch": math.ceil(samples / batch_size)}
     elif plan.own_batches:
         data = {"x": batches(*training, batch_size, shuffle_seed=seed), "shuffle": False}
     else:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_cnn import photos
-from mnist_cnn.digits import (
+from mnist_cnn.reading import photos
+from mnist_cnn.reading.preparation import (
     DIGIT_BOX,
     WORKING_SIZE,
     NoDigit,

@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.digits import prepare_digit
-from mnist_cnn.draw import (
+from mnist_cnn.reading.drawing_pad import (
     EMPTY,
     LINE_WIDTH,
     PAD_SIZE,
@@ -32,7 +31,8 @@ from mnist_cnn.draw import (
     plot_readings,
     read_drawing,
 )
-from mnist_cnn.networks import keras_network
+from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.reading.saved_models import keras_network
 
 # Each digit as strokes, each stroke a list of (x, y) points on the 280x280 pad.
 STROKES = {

@@ -1,11 +1,11 @@
-"""TensorFlow's start-up notices are left out; every other line on stderr still shows, as it comes."""
+"""`export`'s quiet: TensorFlow's start-up notices are left out; every other line on stderr still shows, as it comes."""
 
 import subprocess
 import sys
 
 import pytest
 
-from mnist_cnn.backend import is_notice
+from mnist_cnn.report.quiet import is_notice
 
 NOTICES = (
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -31,16 +31,26 @@ def run(script: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
 
 
-def test_importing_the_package_and_building_the_model_prints_nothing():
+@pytest.mark.tensorflow
+def test_export_prints_only_what_it_wrote(tmp_path):
+    # A tiny saved model: the command loads TensorFlow and its LiteRT converter, whose notices are dropped.
+    saved = tmp_path / "tiny.keras"
     script = (
-        "from mnist_cnn import execution, training, evaluation, artifacts, progress\n"
-        "from mnist_cnn.model import build_model\n"
-        "import numpy as np\n"
-        "model = build_model(seed=0)\n"
-        "print(model.predict(np.zeros((1, 28, 28, 1), np.float32), verbose=0).shape)\n"
+        "import sys, keras\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation='softmax')])\n"
+        "model.save(sys.argv[1])\n"
     )
-    finished = run(script)
-    assert (finished.returncode, finished.stdout, finished.stderr) == (0, "(1, 10)\n", "")
+    made = subprocess.run([sys.executable, "-c", script, str(saved)], capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stderr
+    finished = subprocess.run(
+        [sys.executable, "-m", "mnist_cnn", "export", "--model", str(saved)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    exported = tmp_path / "tiny.tflite"
+    assert (finished.returncode, finished.stdout, finished.stderr) == (0, f"Wrote {exported}\n", "")
+    assert exported.stat().st_size > 0
 
 
 def test_other_lines_pass_as_they_come_and_survive_an_error():
@@ -48,7 +58,7 @@ def test_other_lines_pass_as_they_come_and_survive_an_error():
     # and an error inside loses nothing.
     script = (
         "import os, sys\n"
-        "from mnist_cnn.backend import notices_dropped\n"
+        "from mnist_cnn.report.quiet import notices_dropped\n"
         "try:\n"
         "    with notices_dropped():\n"
         f"        os.write(2, {(NOTICES + WARNINGS).encode()!r})\n"
@@ -66,7 +76,7 @@ def test_other_lines_pass_as_they_come_and_survive_an_error():
 def test_lines_are_not_held_back_until_the_end():
     script = (
         "import os, select, sys, time\n"
-        "from mnist_cnn.backend import notices_dropped\n"
+        "from mnist_cnn.report.quiet import notices_dropped\n"
         "with notices_dropped():\n"
         "    os.write(2, b'first\\n')\n"
         "    time.sleep(3)\n"  # the reader below sees 'first' before this block ends
