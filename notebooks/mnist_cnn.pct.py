@@ -39,14 +39,15 @@ OUTPUT_DIR = ".."  # models/ and reports/ are written below it
 # %matplotlib inline
 import inspect
 import time
+from pathlib import Path
 
 import numpy as np
 from IPython.display import Code, Markdown
 
 from mnist_cnn import data, evaluation, figures, progress, saving, speed
 from mnist_cnn.networks import build_model, original_cnn
-from mnist_cnn.reading import drawing_pad
-from mnist_cnn.report import parameters
+from mnist_cnn.reading import drawing_pad, export
+from mnist_cnn.report import parameters, summary
 from mnist_cnn.training import train
 
 parameters.check_notebook(globals())  # every value above checked
@@ -228,11 +229,11 @@ figures.plot_misclassified(x_test, y_test, probabilities, mistakes[:24])
 # %% [markdown]
 # ## Saving the run
 #
-# One call saves the trained model (Keras format) with its LiteRT export beside it, which the
-# `predict` command runs without TensorFlow; the training history (`reports/history.csv`); and a
-# record of the run (`reports/metrics.json`), with its metrics, settings, machine, library versions
-# and the checksums of the data it saw. Each file is written whole or not at all, so an interrupted
-# run never spoils an earlier one.
+# One call saves the trained model (Keras format), the training history (`reports/history.csv`) and
+# a record of the run (`reports/metrics.json`), with its metrics, settings, machine, library versions
+# and the checksums of the data it saw; a second writes the model's LiteRT export beside it, which
+# `python -m mnist_cnn predict` runs without TensorFlow. Each file is written whole or not at all,
+# so an interrupted run never spoils an earlier one.
 
 # %%
 metrics = saving.save_run(
@@ -245,9 +246,10 @@ metrics = saving.save_run(
     how_it_ran=plan.record(),
     history=history,
 )
+export.export_litert(model, Path(OUTPUT_DIR) / saving.MODEL_PATH)
 
 # %% tags=["summary", "nbval-ignore-output"]
-Markdown(saving.describe_run(metrics))
+Markdown(summary.describe_run(metrics))
 
 # %% [markdown]
 # ## Try it yourself

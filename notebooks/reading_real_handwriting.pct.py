@@ -51,7 +51,7 @@ from IPython.display import Markdown
 from PIL import Image
 
 from mnist_cnn import data, evaluation, networks, progress, saving, speed, training
-from mnist_cnn.reading import distortions, figures, photos, preparation, usps
+from mnist_cnn.reading import distortions, export, figures, photos, preparation, usps
 from mnist_cnn.reading.drawing_pad import DrawingPad
 from mnist_cnn.reading.evaluation import ALL_CONDITIONS, accuracy_by_condition, photo_readings, reading_confusion
 from mnist_cnn.reading.saved_models import load_network
@@ -251,6 +251,7 @@ figures.plot_found_digits(number_photo, found, [f"{row.argmax()} ({row.max():.0%
 # %%
 output = Path(OUTPUT_DIR)
 saving.save_model(robust_model, output / saving.ROBUST_MODEL_PATH)
+export.export_litert(robust_model, output / saving.ROBUST_MODEL_PATH)
 saving.write_text(output / "reports" / "handwriting.csv", table.to_csv())
 print(f"Saved {saving.ROBUST_MODEL_PATH} (and .tflite) and reports/handwriting.csv")
 

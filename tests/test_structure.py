@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -201,3 +203,13 @@ def test_a_wrong_import_breaks_a_rule(tmp_path, module, source, problem):
     assert broken_rules(fake_package(tmp_path / "right", modules)) == []
     wrong = fake_package(tmp_path / "wrong", modules | {module: modules[module] + source})
     assert any(found.startswith(problem) for found in broken_rules(wrong)), broken_rules(wrong)
+
+
+def test_the_report_and_predict_commands_import_no_tensorflow():
+    script = (
+        "import sys\n"
+        "import mnist_cnn.report.command, mnist_cnn.report.runner, mnist_cnn.reading.predict, mnist_cnn.speed.plan\n"
+        "print(sorted(name for name in ('tensorflow', 'keras', 'jax') if name in sys.modules))\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (finished.returncode, finished.stdout) == (0, "[]\n"), finished.stderr[-2000:]
