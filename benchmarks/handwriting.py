@@ -9,9 +9,9 @@ fixed seed, prepared by `preparation.find_digits` and read by each model's LiteR
 `python -m mnist_cnn predict` reads a file (no digit, or several, is a mistake). It prints one
 row per condition and a column per model (percent read correctly), with the row over
 `reading.evaluation.ALL_CONDITIONS`, each model's accuracy on MNIST's test set, the time taken,
-and the CPU (LiteRT runs on it). Imports no TensorFlow. Needs the models (`make report-all`), the MNIST
-data (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first
-use, or `MNIST_CNN_USPS`).
+and the CPU (LiteRT runs on it). Needs the models (`make report-all`), the MNIST data
+(`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
+or `MNIST_CNN_USPS`).
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The drawing pad in a real browser: JupyterLab runs the first notebook, and the mouse draws digits on its pad.
 
 Needs Chromium (Debian's `chromium`) and Playwright for Python; without either the test is skipped
-with the reason. The notebook trains for one epoch on all 60,000 images, enough to read the digits
-drawn here (tests/test_draw.py checks the same strokes without a browser).
+with the reason. JupyterLab serves a copy of the notebook that papermill prepared with the test's
+parameters (`-p EPOCHS 1`, as `make report PARAMETERS=...` would): it trains for one epoch on all
+60,000 images, enough to read the digits drawn here (tests/test_drawing_pad.py checks the same
+strokes without a browser).
 """
 
 from __future__ import annotations
@@ -19,11 +21,12 @@ import time
 import urllib.request
 from pathlib import Path
 
+import papermill
 import psutil
 import pytest
-from test_draw import OFF_THE_PAD, STROKES
+from test_drawing_pad import OFF_THE_PAD, STROKES
 
-from mnist_cnn.draw import EMPTY, PAD_SIZE
+from mnist_cnn.reading.drawing_pad import EMPTY, PAD_SIZE
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/mnist_cnn.ipynb"
@@ -42,6 +45,7 @@ SETTINGS = {  # JupyterLab's settings for the test: never save the notebook, kee
     "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
 }
+PARAMETERS = {"EPOCHS": 1, "TRAIN_SAMPLES": 60_000, "MIN_TEST_ACCURACY": 0.9}  # papermill injects them in the copy
 NOTEBOOK_RUN = 300  # seconds for the whole notebook to run, training included
 ANSWER = 15  # seconds for an answer to appear after a stroke (it takes milliseconds: benchmarks/draw_latency.py)
 
@@ -62,9 +66,13 @@ def request(url: str, token: str, method: str = "GET") -> int:
 
 @pytest.fixture(scope="module")
 def lab(mnist_path, tmp_path_factory):
-    """JupyterLab on a free loopback port, serving the repository; stopped with its kernels afterwards."""
+    """JupyterLab on a free loopback port, serving the notebook prepared with PARAMETERS; stopped with its kernels
+    afterwards."""
     require_chromium()
     folder = tmp_path_factory.mktemp("lab")
+    tree = folder / "tree"  # what JupyterLab serves: the notebook at the same path as in the repository
+    (tree / NOTEBOOK).parent.mkdir(parents=True)
+    papermill.execute_notebook(str(ROOT / NOTEBOOK), str(tree / NOTEBOOK), PARAMETERS, prepare_only=True)
     (folder / "checkpoints" / Path(NOTEBOOK).parent).mkdir(parents=True)  # else they go to the system's temp folder
     for name, values in SETTINGS.items():
         path = folder / "settings" / f"{name}.jupyterlab-settings"
@@ -72,9 +80,6 @@ def lab(mnist_path, tmp_path_factory):
         path.write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
     environment = os.environ | {
-        "MNIST_CNN_EPOCHS": "1",
-        "MNIST_CNN_TRAIN_SAMPLES": "60000",
-        "MNIST_CNN_MIN_TEST_ACCURACY": "0.9",
         "MNIST_CNN_OUTPUT_DIR": str(folder / "output"),
         "MNIST_CNN_DATA": str(mnist_path.resolve()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
@@ -85,7 +90,7 @@ def lab(mnist_path, tmp_path_factory):
     command = [
         *(sys.executable, "-m", "jupyter", "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1"),
         *(f"--port={port}", "--port-retries=0", f"--IdentityProvider.token={token}"),
-        f"--ServerApp.root_dir={ROOT}",
+        f"--ServerApp.root_dir={tree}",
         f"--LabApp.user_settings_dir={folder / 'settings'}",
         f"--LabApp.workspaces_dir={folder / 'workspaces'}",
         f"--FileCheckpoints.root_dir={folder / 'checkpoints'}",  # the checkpoint made on opening, out of the repository

@@ -10,8 +10,9 @@ import nbformat
 import papermill
 import pytest
 
-from mnist_cnn import data, robust, settings, training
-from mnist_cnn.report import NOTEBOOKS
+from mnist_cnn import data, networks, training
+from mnist_cnn.report import parameters
+from mnist_cnn.report.runner import NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parents[1]
 # What each notebook's defaults must equal in the package, which the rest of the package uses too.
@@ -25,7 +26,7 @@ PACKAGE_DEFAULTS = {
     },
     "improving_the_cnn": {"SEED": training.SEED, "TRAIN_SAMPLES": data.TRAIN_SAMPLES},
     "reading_real_handwriting": {
-        "EPOCHS": robust.ROBUST_RECIPE.epochs,
+        "EPOCHS": networks.ROBUST_RECIPE.epochs,
         "ORIGINAL_EPOCHS": training.EPOCHS,
         "SEED": training.SEED,
         "TRAIN_SAMPLES": data.TRAIN_SAMPLES,
@@ -56,8 +57,8 @@ def test_the_defaults_agree_with_the_package_and_are_allowed(path):
         name: ast.literal_eval(parameter["default"])
         for name, parameter in papermill.inspect_notebook(str(ROOT / path)).items()
     }
-    assert set(defaults) <= set(settings.PARAMETERS), set(defaults) - set(settings.PARAMETERS)
-    settings.check({name: value for name, value in defaults.items() if name != "OUTPUT_DIR"})
+    assert set(defaults) <= set(parameters.PARAMETERS), set(defaults) - set(parameters.PARAMETERS)
+    parameters.check({name: value for name, value in defaults.items() if name != "OUTPUT_DIR"})
     assert {name: defaults[name] for name in PACKAGE_DEFAULTS[path.stem]} == PACKAGE_DEFAULTS[path.stem]
 
 

@@ -9,7 +9,6 @@ A failing run then leaves the earlier report as it was, and so does a run interr
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -21,17 +20,17 @@ import numpy as np
 import psutil
 import pytest
 
-from mnist_cnn import artifacts
-from mnist_cnn.data import one_hot, preprocess_images
-from mnist_cnn.pages import heading_anchor, table_of_contents
-from mnist_cnn.report import NOTEBOOKS
+from mnist_cnn.data import array_sha256, one_hot, preprocess_images
+from mnist_cnn.report.pages import heading_anchor, table_of_contents
+from mnist_cnn.report.runner import NOTEBOOKS
+from mnist_cnn.saving import MODEL_PATH
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_PATH = NOTEBOOKS[0]
 NOTEBOOK = nbformat.read(ROOT / NOTEBOOK_PATH, as_version=4)
 CODE_CELL_IDS = [cell.id for cell in NOTEBOOK.cells if cell.cell_type == "code"]
 CODE_CELL_IDS.insert(CODE_CELL_IDS.index("parameters") + 1, "injected-parameters")  # papermill's, in the run
-SHORT = {"MNIST_CNN_EPOCHS": "1", "MNIST_CNN_TRAIN_SAMPLES": "3000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
+SHORT = ["-p", "EPOCHS", "1", "-p", "TRAIN_SAMPLES", "3000", "-p", "MIN_TEST_ACCURACY", "0.8"]
 SUMMARY_HEADINGS = ((1, "Handwritten"), (2, "Summary"), (2, "Contents"))  # each page's first three
 FIRST_SECTION = heading_anchor(re.search(r"^## +(.+?) *$", NOTEBOOK.cells[1].source, flags=re.MULTILINE)[1])
 FIGURES = [
@@ -47,17 +46,10 @@ FIGURES = [
 ]
 
 
-def report_command(output_dir: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "mnist_cnn",
-        "report",
-        "--notebook",
-        str(NOTEBOOK_PATH),
-        "--output-dir",
-        str(output_dir),
-    ]
+def report_command(output_dir: Path, *parameters: str) -> list[str]:
+    """The report command for the first notebook, in a short configuration; `parameters` (-p ...) win over it."""
+    command = [sys.executable, "-m", "mnist_cnn", "report", "--notebook", str(NOTEBOOK_PATH)]
+    return [*command, "--output-dir", str(output_dir), *SHORT, *parameters]
 
 
 def cell_name(cell_id: str) -> str:
@@ -65,10 +57,9 @@ def cell_name(cell_id: str) -> str:
     return f"cell {CODE_CELL_IDS.index(cell_id) + 1}/{len(CODE_CELL_IDS)} ({cell_id})"
 
 
-def run_report(output_dir: Path, **settings: str) -> subprocess.CompletedProcess:
-    environment = os.environ | SHORT | settings
+def run_report(output_dir: Path, *parameters: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        report_command(output_dir), cwd=ROOT, env=environment, capture_output=True, text=True, check=False
+        report_command(output_dir, *parameters), cwd=ROOT, capture_output=True, text=True, check=False
     )
 
 
@@ -188,7 +179,7 @@ def test_artifacts_record_the_run(run, mnist):
     }
     assert metrics["parameter_count"] == 93_322
     assert set(metrics["per_class"]) >= {str(digit) for digit in range(10)}
-    assert metrics["data_sha256"]["y_train"] == artifacts.array_sha256(mnist["y_train"][:3000])
+    assert metrics["data_sha256"]["y_train"] == array_sha256(mnist["y_train"][:3000])
     assert metrics["test"]["accuracy"] >= 0.8
     history = (folder / "reports" / "history.csv").read_text().splitlines()
     assert history[0] == "epoch,accuracy,loss,val_accuracy,val_loss" and len(history) == 2
@@ -196,7 +187,9 @@ def test_artifacts_record_the_run(run, mnist):
 
 def test_saved_model_reproduces_the_recorded_accuracy(run, mnist):
     folder = run[0]
-    model = artifacts.load_model(folder / "models" / "mnist_cnn.keras")
+    import keras
+
+    model = keras.saving.load_model(folder / MODEL_PATH)
     metrics = json.loads((folder / "reports" / "metrics.json").read_text())
     probabilities = model.predict(preprocess_images(mnist["x_test"]), verbose=0)
     accuracy = np.mean(probabilities.argmax(axis=1) == mnist["y_test"])
@@ -225,7 +218,7 @@ def test_failing_run_leaves_the_earlier_report(run):
     ]
     before = [path.read_bytes() for path in earlier]
     # An accuracy this model does not reach makes the notebook's check cell fail after training.
-    result = run_report(folder, MNIST_CNN_MIN_TEST_ACCURACY="1")
+    result = run_report(folder, "-p", "MIN_TEST_ACCURACY", "1")
     assert result.returncode == 1
     saved = folder / "reports" / "mnist_cnn.failed.ipynb"
     error, where = result.stderr.splitlines()
@@ -244,11 +237,9 @@ def test_interrupting_a_run_keeps_the_earlier_report(mnist_path, tmp_path):
     earlier.parent.mkdir()
     earlier.write_bytes(b"<html>the earlier report</html>")
     assert not (tmp_path / "reports" / "mnist_cnn.results.html").exists()
-    settings = {"MNIST_CNN_EPOCHS": "3", "MNIST_CNN_TRAIN_SAMPLES": "20000", "MNIST_CNN_MIN_TEST_ACCURACY": "0.8"}
     process = subprocess.Popen(
-        report_command(tmp_path),
+        report_command(tmp_path, "-p", "EPOCHS", "3", "-p", "TRAIN_SAMPLES", "20000"),
         cwd=ROOT,
-        env=os.environ | settings,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

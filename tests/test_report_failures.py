@@ -1,13 +1,17 @@
-"""How the report ends a run that fails or is stopped, shown on notebooks of a few quick cells, and how it
-refuses bad inputs before any kernel starts.
+"""How the report ends a run that fails or is stopped, shown on notebooks of a few quick cells, how it
+refuses bad inputs before any kernel starts, and how it ends when its files cannot be written (a full disk).
 
 Each run test starts a real kernel (a second or two): the failing cell, the saved run, the terminal's lines.
+The full-disk tests start none: the run is replaced by its outcome, and writing fails as on a full disk.
 """
 
 from __future__ import annotations
 
+import base64
+import errno
 import functools
 import io
+import os
 import signal
 from pathlib import Path
 
@@ -15,9 +19,9 @@ import nbformat
 import psutil
 import pytest
 
-from mnist_cnn import report
-from mnist_cnn.pages import failed_run_paths
-from mnist_cnn.report import error_line, for_terminal, kernel_transport
+from mnist_cnn.report import runner
+from mnist_cnn.report.pages import failed_run_paths
+from mnist_cnn.report.runner import CellPosition, RunStopped, error_line, for_terminal, kernel_transport
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,12 +38,13 @@ def write_notebook(folder: Path, cells: dict[str, str]) -> Path:
         notebook.cells.append(cell)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = folder / "tiny.ipynb"
+    folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
 
 
 def run(notebook: Path, output_dir: Path, *options: str) -> int:
-    return report.main(["--notebook", str(notebook), "--output-dir", str(output_dir), *options])
+    return runner.main(["--notebook", str(notebook), "--output-dir", str(output_dir), *options])
 
 
 def running_kernels() -> list[psutil.Process]:
@@ -79,16 +84,15 @@ def test_a_failing_cell_is_one_line_and_the_run_up_to_it_is_saved(tmp_path, caps
     assert "bad value" in html and "Traceback" in html and "never" not in html
 
 
-def test_a_setting_error_in_a_cell_reads_as_its_message(tmp_path, capsys, monkeypatch):
-    # No `parameters` cell: the report checks nothing before the run, the notebook's call does.
-    monkeypatch.setenv("MNIST_CNN_EPOCHS", "0")
-    source = "from mnist_cnn import settings\n\nEPOCHS = 5\nsettings.apply_overrides(globals())"
-    notebook = write_notebook(tmp_path, {"settings": source})
+def test_a_parameter_error_in_a_cell_reads_as_its_message(tmp_path, capsys):
+    # No `parameters` cell: the report checks nothing before the run, the notebook's own check does.
+    source = "from mnist_cnn.report import parameters\n\nEPOCHS = 0\nparameters.check_notebook(globals())"
+    notebook = write_notebook(tmp_path, {"setup": source})
     assert run(notebook, tmp_path / "out") == 1
     saved = tmp_path / "out" / "reports" / "tiny.failed.ipynb"
     assert capsys.readouterr().err.splitlines() == [
-        "cell 1/1 (settings) failed: MNIST_CNN_EPOCHS=0: expected a whole number of at least 1.",
-        f"No report was written; the run up to cell 1/1 (settings) is saved in {saved}",
+        "cell 1/1 (setup) failed: EPOCHS = 0: expected a whole number of at least 1.",
+        f"No report was written; the run up to cell 1/1 (setup) is saved in {saved}",
     ]
 
 
@@ -113,7 +117,7 @@ def test_a_cell_past_its_timeout_fails(tmp_path, capsys):
 
 def test_over_tcp_the_kernels_warning_stays_in_its_log(tmp_path, capfd, monkeypatch):
     # Windows' transport, here: the kernel warns that TCP is not encrypted. A kernel that dies shows its log.
-    monkeypatch.setattr(report, "kernel_transport", functools.partial(kernel_transport, platform="win32"))
+    monkeypatch.setattr(runner, "kernel_transport", functools.partial(kernel_transport, platform="win32"))
     notebook = write_notebook(tmp_path, {"die": "import os\n\nos._exit(3)"})
     assert run(notebook, tmp_path / "out") == 1
     out, err = capfd.readouterr()
@@ -154,15 +158,17 @@ def test_a_signal_stops_the_run_and_leaves_the_handlers_as_they_were(tmp_path, c
     assert running_kernels() == []
 
 
-def test_papermill_injects_the_environments_values_after_the_parameters_cell(tmp_path, capsys, monkeypatch):
+def test_papermill_injects_the_parameters_given_after_the_parameters_cell(tmp_path, capsys, monkeypatch):
     cells = {
         "parameters": 'EPOCHS = 5  # passes\nEXECUTION = "auto"  # how\nOUTPUT_DIR = ".."  # where',
         "show": "print(EPOCHS, EXECUTION, OUTPUT_DIR)",
     }
     notebook = write_notebook(tmp_path, cells)
-    monkeypatch.setenv("MNIST_CNN_EPOCHS", "2")
-    monkeypatch.setenv("MNIST_CNN_EXECUTION", "plain")
-    assert run(notebook, tmp_path / "out", "--save-notebook") == 0
+    monkeypatch.setenv("MNIST_CNN_EPOCHS", "3")  # not a location: the report and the kernel ignore it
+    assert (
+        run(notebook, tmp_path / "out", "-p", "EPOCHS", "2", "--parameter", "EXECUTION", "plain", "--save-notebook")
+        == 0
+    )
     output_dir = str((tmp_path / "out").resolve())
     lines = [line.rsplit(" (", 1)[0] for line in capsys.readouterr().out.splitlines()]  # without the times
     assert lines[:4] == [
@@ -180,25 +186,79 @@ def test_papermill_injects_the_environments_values_after_the_parameters_cell(tmp
     assert "papermill" not in stored.metadata and "papermill" not in stored.cells[2].metadata
 
 
+FIRST_NOTEBOOK = ROOT / "notebooks" / "mnist_cnn.ipynb"
+FIRST_PARAMETERS = "EPOCHS, BATCH_SIZE, VALIDATION_SPLIT, SEED, TRAIN_SAMPLES, MIN_TEST_ACCURACY, EXECUTION, DATA"
+
+
 @pytest.mark.parametrize(
-    "variable, value, expected",
+    "options, expected",
     [
-        ("MNIST_CNN_TRAIN_SAMPLES", "5", "MNIST_CNN_TRAIN_SAMPLES=5: expected a whole number of at least 1000 and "),
-        ("MNIST_CNN_EPOCHS", "0", "MNIST_CNN_EPOCHS=0: expected a whole number of at least 1."),
-        ("MNIST_CNN_EPOCHS", "two", "MNIST_CNN_EPOCHS='two': expected a value of type int, like the default 5."),
-        ("MNIST_CNN_EXECUTION", "fast", "MNIST_CNN_EXECUTION='fast': expected one of "),
-        ("MNIST_CNN_OUTPUT_DIR", "/dev/null/reports", "MNIST_CNN_OUTPUT_DIR='/dev/null/reports': expected a folder "),
+        (
+            ["-p", "TRAIN_SAMPLES", "5"],
+            "-p TRAIN_SAMPLES 5: expected a whole number of at least 1000 and at most 60000.",
+        ),
+        (["-p", "EPOCHS", "0"], "-p EPOCHS 0: expected a whole number of at least 1."),
+        (["-p", "EPOCHS", "two"], "-p EPOCHS two: expected a value of type int, like the default 5."),
+        (["-p", "EPOCHS", "1.5"], "-p EPOCHS 1.5: expected a value of type int, like the default 5."),
+        (["-p", "VALIDATION_SPLIT", "1"], "-p VALIDATION_SPLIT 1: expected a number of at least 0 and below 1."),
+        (["-p", "EXECUTION", "fast"], "-p EXECUTION fast: expected one of 'auto', 'plain'."),
+        (["-p", "EPOCH", "1"], f"-p EPOCH 1: {FIRST_NOTEBOOK} has no parameter EPOCH, only {FIRST_PARAMETERS}."),
+        (["-p", "OUTPUT_DIR", "/tmp/x"], "-p OUTPUT_DIR /tmp/x: the output folder is set with --output-dir."),
+        (["-p", "EPOCHS", "1", "-p", "EPOCHS", "0"], "-p EPOCHS 0: expected a whole number of at least 1."),
     ],
 )
-def test_a_bad_setting_stops_the_command_before_any_kernel_starts(
-    tmp_path, capsys, monkeypatch, variable, value, expected
-):
-    monkeypatch.setenv(variable, value)
-    output_dir = [] if variable == "MNIST_CNN_OUTPUT_DIR" else ["--output-dir", str(tmp_path / "out")]
-    assert report.main(["--notebook", str(ROOT / "notebooks" / "mnist_cnn.ipynb"), *output_dir]) == 2
+def test_a_bad_parameter_stops_the_command_before_any_kernel_starts(tmp_path, capsys, options, expected):
+    assert runner.main(["--notebook", str(FIRST_NOTEBOOK), "--output-dir", str(tmp_path / "out"), *options]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and len(err.splitlines()) == 1 and err.startswith(f"error: {expected}")
+    assert (out, err) == ("", f"error: {expected}\n")
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_bad_output_folder_from_the_environment_stops_the_command(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("MNIST_CNN_OUTPUT_DIR", "/dev/null/reports")
+    assert runner.main(["--notebook", str(FIRST_NOTEBOOK)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        "error: MNIST_CNN_OUTPUT_DIR='/dev/null/reports': expected a folder that can be written, "
+        "but /dev/null is not a folder.\n"
+    )
+
+
+def test_a_parameter_applies_to_the_notebooks_that_have_it(tmp_path, monkeypatch):
+    first = write_notebook(tmp_path / "first", {"parameters": "EPOCHS = 5\nOUTPUT_DIR = '..'"})
+    second = write_notebook(tmp_path / "second", {"parameters": "PHOTOS = 1000\nEPOCHS = 10\nMIN_TEST_ACCURACY = 0.99"})
+    monkeypatch.setenv("MNIST_CNN_EPOCHS", "0")  # read by nothing
+    given = [("PHOTOS", "20"), ("EPOCHS", "3"), ("MIN_TEST_ACCURACY", "1")]
+    injected = runner.injected_parameters([first, second], given, tmp_path / "out")
+    assert injected == {
+        first: {"EPOCHS": 3, "OUTPUT_DIR": str(tmp_path / "out")},
+        second: {"PHOTOS": 20, "EPOCHS": 3, "MIN_TEST_ACCURACY": 1.0},  # each typed like its default
+    }
+    assert type(injected[second]["MIN_TEST_ACCURACY"]) is float
+    assert runner.injected_parameters([first, second], [], tmp_path / "out") == {
+        first: {"OUTPUT_DIR": str(tmp_path / "out")},
+        second: {},
+    }
+    with pytest.raises(runner.ParameterError) as error:
+        runner.injected_parameters([first, second], [("EPOCHS", "1"), ("PHOTO", "20")], tmp_path / "out")
+    assert (
+        str(error.value)
+        == "-p PHOTO 20: no notebook has a parameter PHOTO; they have EPOCHS, PHOTOS, MIN_TEST_ACCURACY."
+    )
+    with pytest.raises(runner.ParameterError) as error:
+        runner.injected_parameters([first, second], [("PHOTOS", "5")], tmp_path / "out")
+    assert str(error.value) == "-p PHOTOS 5: expected a whole number of at least 10 and at most 4649."
+
+
+def test_a_notebooks_own_bad_default_is_named_with_the_notebook(tmp_path):
+    notebook = write_notebook(tmp_path, {"parameters": "EPOCHS = 0"})
+    with pytest.raises(runner.ParameterError) as error:
+        runner.injected_parameters([notebook], [], tmp_path / "out")
+    assert str(error.value) == f"{notebook}: EPOCHS = 0: expected a whole number of at least 1."
+    without = write_notebook(tmp_path / "plain", {"fine": "print('fine')"})
+    with pytest.raises(runner.ParameterError) as error:
+        runner.injected_parameters([without], [("EPOCHS", "1")], tmp_path / "out")
+    assert str(error.value) == f"-p EPOCHS 1: {without} has no parameter EPOCHS."
 
 
 def test_an_output_folder_that_cannot_be_written_stops_the_command(tmp_path, capsys):
@@ -239,10 +299,10 @@ def test_a_parameter_that_is_not_a_plain_value_stops_the_command(tmp_path, capsy
 def test_the_output_folder_defaults_to_the_environments(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MNIST_CNN_OUTPUT_DIR", str(tmp_path / "from-environment"))
     with pytest.raises(SystemExit):
-        report.main(["--help"])
+        runner.main(["--help"])
     assert "$MNIST_CNN_OUTPUT_DIR" in capsys.readouterr().out
     notebook = write_notebook(tmp_path, {"fine": "print('fine')"})
-    assert report.main(["--notebook", str(notebook)]) == 0
+    assert runner.main(["--notebook", str(notebook)]) == 0
     assert (tmp_path / "from-environment" / "reports" / "tiny.html").exists()
 
 
@@ -255,8 +315,8 @@ def test_the_kernel_uses_ipc_sockets_on_posix_and_loopback_tcp_on_windows(tmp_pa
 @pytest.mark.parametrize(
     "ename, evalue, line",
     [
-        ("ValueError", "MNIST_CNN_EPOCHS='abc': expected a value of type int.", "ValueError: MNIST_CNN_EPOCHS='abc': "),
-        ("SettingError", "MNIST_CNN_EPOCHS=0: expected a whole number of at least 1.", "MNIST_CNN_EPOCHS=0: "),
+        ("ValueError", "EPOCHS = 'abc': expected a whole number of at least 1.", "ValueError: EPOCHS = 'abc': "),
+        ("ParameterError", "EPOCHS = 0: expected a whole number of at least 1.", "EPOCHS = 0: expected a whole "),
         ("KeyError", "'digit'\n\nmore about it", "KeyError: 'digit' …"),
         ("AssertionError", "", "AssertionError"),
     ],
@@ -273,3 +333,120 @@ def test_colours_reach_only_a_terminal():
     coloured = "\x1b[31mValueError\x1b[39m: bad"
     assert for_terminal(coloured, Terminal()) == coloured
     assert for_terminal(coloured, io.StringIO()) == "ValueError: bad"
+
+
+# A 1x1 PNG: a figure for the pages to extract.
+PIXEL = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg=="
+NO_SPACE = f"{os.strerror(errno.ENOSPC)} (errno {errno.ENOSPC})"
+
+
+def fill_up(monkeypatch, room: int = 0, methods: tuple[str, ...] = ("write_bytes", "write_text")) -> None:
+    """Make the disk full once `room` more files are written: each later write writes half its data, then fails
+    with ENOSPC, as a write on a full disk does."""
+    written = []
+    for method in methods:
+        real = getattr(Path, method)
+
+        def write(self, data, *args, real=real, **kwargs):
+            if len(written) >= room:
+                real(self, data[: len(data) // 2], *args, **kwargs)
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written.append(self)
+            return real(self, data, *args, **kwargs)
+
+        monkeypatch.setattr(Path, method, write)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder`, temporary ones included, and its bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+def executed_notebook() -> nbformat.NotebookNode:
+    """A run of two code cells, the second with a figure, as papermill returns it."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Tiny")])
+    for cell_id, outputs in [
+        ("greet", [nbformat.v4.new_output("stream", name="stdout", text="hello\n")]),
+        ("save", [nbformat.v4.new_output("display_data", data={"image/png": PIXEL})]),
+    ]:
+        cell = nbformat.v4.new_code_cell("...", outputs=outputs)
+        cell.id = cell_id
+        notebook.cells.append(cell)
+    return notebook
+
+
+@pytest.fixture
+def earlier_run(tmp_path) -> Path:
+    """An output folder holding an earlier run's report and failed run; its `reports/` folder is returned."""
+    reports = tmp_path / "out" / "reports"
+    (reports / "figures" / "tiny").mkdir(parents=True)
+    (reports / "tiny.html").write_bytes(b"<html>the earlier report</html>")
+    (reports / "tiny.results.html").write_bytes(b"<html>the earlier results</html>")
+    (reports / "figures" / "tiny" / "save.png").write_bytes(b"the earlier figure")
+    for path in failed_run_paths(reports, "tiny"):
+        path.write_bytes(b"an earlier failed run")
+    return reports
+
+
+@pytest.mark.parametrize(
+    "stop_signal, status, summary",
+    [
+        (None, 1, "cell 2/2 (save) failed: OSError: [Errno 28] No space left on device"),
+        (signal.SIGTERM, 128 + signal.SIGTERM, "terminated during cell 2/2 (save)"),
+    ],
+)
+def test_a_full_disk_ends_a_stopped_run_in_one_line(earlier_run, capsys, monkeypatch, stop_signal, status, summary):
+    # The save cell failed inside the kernel for want of space; then the failed run's page cannot be written.
+    error = "OSError: [Errno 28] No space left on device"
+    stopped = RunStopped(executed_notebook(), CellPosition(2, 2, 2, "save"), error, stop_signal=stop_signal)
+
+    def execute_notebook(*arguments):
+        raise stopped
+
+    monkeypatch.setattr(runner, "execute_notebook", execute_notebook)
+    before = files(earlier_run.parent)
+    fill_up(monkeypatch)
+    assert runner.run_notebooks({Path("tiny.ipynb"): {}}, earlier_run.parent, {}, 60, False) == status
+    out, err = capsys.readouterr()
+    assert err == (
+        f"{summary}; could not write the failed run's page in {earlier_run}: {NO_SPACE}; "
+        "the earlier report is unchanged\n"
+    )
+    assert out == "Running tiny.ipynb\n"
+    assert files(earlier_run.parent) == before  # byte for byte, and no temporary file
+
+
+@pytest.mark.parametrize("room", [0, 1, 2])  # the pages and the figure: the disk fills before the first, 2nd or 3rd
+def test_a_full_disk_leaves_the_earlier_report_whole(earlier_run, capsys, monkeypatch, room):
+    monkeypatch.setattr(runner, "execute_notebook", lambda *arguments: executed_notebook())
+    before = files(earlier_run.parent)
+    fill_up(monkeypatch, room)
+    assert runner.run_notebooks({Path("tiny.ipynb"): {}}, earlier_run.parent, {}, 60, False) == 1
+    assert capsys.readouterr().err == (
+        f"error: could not write the pages of tiny.ipynb in {earlier_run}: {NO_SPACE}; "
+        "the earlier report is unchanged\n"
+    )
+    assert files(earlier_run.parent) == before  # none of the new files, not even those written before the disk filled
+
+
+def test_with_room_the_same_run_writes_its_report(earlier_run, capsys, monkeypatch):
+    # The test above, with space: its files do change (and the earlier failed run is removed).
+    monkeypatch.setattr(runner, "execute_notebook", lambda *arguments: executed_notebook())
+    fill_up(monkeypatch, room=3)
+    assert runner.run_notebooks({Path("tiny.ipynb"): {}}, earlier_run.parent, {}, 60, False) == 0
+    assert capsys.readouterr().err == ""
+    written = files(earlier_run.parent)
+    assert sorted(written) == ["reports/figures/tiny/save.png", "reports/tiny.html", "reports/tiny.results.html"]
+    assert written["reports/figures/tiny/save.png"] == base64.b64decode(PIXEL)
+
+
+def test_a_full_disk_leaves_the_notebook_as_it_was(tmp_path, capsys, monkeypatch):
+    notebook = write_notebook(tmp_path, {"greet": "print('hello')", "save": "..."})
+    before = notebook.read_bytes()
+    monkeypatch.setattr(runner, "execute_notebook", lambda *arguments: executed_notebook())
+    fill_up(monkeypatch, methods=("write_text",))  # the pages are written as bytes, the notebook as text
+    assert runner.run_notebooks({notebook: {}}, tmp_path / "out", {}, 60, True) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].startswith(f"Wrote {tmp_path / 'out' / 'reports' / 'tiny.html'} and ")
+    assert err == f"error: could not store the outputs in {notebook}: {NO_SPACE}; the notebook is unchanged\n"
+    assert notebook.read_bytes() == before and sorted(path.name for path in tmp_path.iterdir()) == ["out", "tiny.ipynb"]

@@ -468,21 +468,24 @@ import importlib, logging, os, pkgutil
 import keras, tensorflow as tf  # what they change is theirs
 
 
-def handlers():
-    loggers = [logging.getLogger()] + [logger for logger in logging.Logger.manager.loggerDict.values()
-                                       if isinstance(logger, logging.Logger)]
-    return {(logger.name, id(handler)) for logger in loggers for handler in logger.handlers}
+LOGGERS = ["", "py.warnings", "tensorflow", "absl", "keras"]  # the root's, Python's warnings', TensorFlow's, Keras's
 
 
-environment, before = dict(os.environ), handlers()
+def settings(names):
+    return [(name, logging.getLogger(name).level, logging.getLogger(name).handlers[:]) for name in names]
+
+
+environment, before = dict(os.environ), settings(LOGGERS)
 import mnist_cnn
 names = [module.name for module in pkgutil.walk_packages(mnist_cnn.__path__, "mnist_cnn.")]
 for name in names:
     importlib.import_module(name)
 changed = sorted(name for name in set(environment) | set(os.environ) if environment.get(name) != os.environ.get(name))
+own = [name for name in logging.Logger.manager.loggerDict if name.split(".")[0] == "mnist_cnn"]
+logs = settings(LOGGERS) == before and not any(handlers for *_, handlers in settings(own))
 threading = tf.config.threading
 print(len(names), "mnist_cnn.speed.tensorflow_side" in names, "mnist_cnn.reading.distortions" in names, changed,
-      handlers() == before, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
+      logs, threading.get_intra_op_parallelism_threads(), threading.get_inter_op_parallelism_threads())
 """
     count, *rest = last_line(script).split(" ", 1)
     assert int(count) > 30  # every module of the package and its wings, whatever its name

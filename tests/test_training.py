@@ -1,14 +1,16 @@
-"""Training lowers the loss, repeats exactly with a seed, and rejects misshapen input."""
+"""Training lowers the loss, repeats exactly with a seed, holds out the last samples, and rejects misshapen input."""
 
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
 from helpers import learnable_arrays
 
-from mnist_cnn.backend import keras
-from mnist_cnn.model import build_model
+from mnist_cnn import speed, training
+from mnist_cnn.networks import build_model
+from mnist_cnn.speed import runtime
 from mnist_cnn.training import train
 
 
@@ -47,7 +49,7 @@ def test_no_validation_without_a_split():
 
 @pytest.mark.tensorflow
 def test_batches_keep_images_with_their_labels():
-    from mnist_cnn.tensorflow_runtime import batches
+    from mnist_cnn.speed.tensorflow_side import batches
 
     images = np.arange(10, dtype="float32").reshape(10, 1, 1, 1) * np.ones((1, 28, 28, 1), "float32")
     labels = np.eye(10, dtype="float32")
@@ -62,7 +64,7 @@ def test_batches_keep_images_with_their_labels():
 
 @pytest.mark.tensorflow
 def test_each_epoch_is_reshuffled():
-    from mnist_cnn.tensorflow_runtime import batches
+    from mnist_cnn.speed.tensorflow_side import batches
 
     images, labels = np.zeros((50, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[np.arange(50) % 10]
     dataset = batches(images, labels, batch_size=50, shuffle_seed=0)
@@ -82,13 +84,17 @@ def test_callbacks_are_called():
     assert CountEpochs.epochs == 2
 
 
-@pytest.mark.parametrize("plan", ["auto", pytest.param("plain", marks=pytest.mark.slow)])
-def test_model_checkpoint_saves_the_users_model(tmp_path, plan):
+@pytest.mark.parametrize("mode", ["auto", pytest.param("plain", marks=pytest.mark.slow)])
+def test_model_checkpoint_saves_the_users_model(tmp_path, monkeypatch, mode):
+    monkeypatch.setattr(runtime, "_chosen", None)  # `use()`'s choice holds for this test only
+    if mode == "plain":
+        speed.use("plain")  # sets no threads: nothing else in this process changes
     images, labels = learnable_arrays(128)
     model = build_model(seed=0)
     path = tmp_path / "checkpoint.keras"
     callback = keras.callbacks.ModelCheckpoint(path)
-    train(model, images, labels, epochs=1, plan=plan, callbacks=[callback], verbose=0)
+    train(model, images, labels, epochs=1, callbacks=[callback], verbose=0)
+    assert runtime.plan_for(64).as_built == (mode == "plain")
     assert callback.model is model
     # Loaded with plain Keras, in a Python that cannot import this package: the same predictions.
     np.save(tmp_path / "images.npy", images[:16])
@@ -141,3 +147,35 @@ def test_validation_split_out_of_range():
     images, labels = learnable_arrays(8)
     with pytest.raises(ValueError, match=r"validation_split in \[0, 1\), found 1.5"):
         train(build_model(), images, labels, validation_split=1.5, verbose=0)
+
+
+def test_training_samples_and_steps_follow_the_held_out_split():
+    assert training.training_samples(60_000) == 54_000 and training.training_samples(101, 0.1) == 91  # rounded up
+    assert training.steps_per_epoch(60_000) == 844  # 54,000 training images in batches of 64
+    assert training.steps_per_epoch(100, batch_size=32, validation_split=0) == 4
+
+
+def test_the_steps_a_callback_is_told_are_the_steps_of_an_epoch():
+    class Steps(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.told = self.params["steps"]
+
+    images, labels = learnable_arrays(100)
+    steps = Steps()
+    train(build_model(seed=0), images, labels, epochs=1, batch_size=32, callbacks=[steps], verbose=0)
+    assert steps.told == training.steps_per_epoch(100, batch_size=32) == 3  # 90 of 100 images, in batches of 32
+
+
+def test_distort_trains_on_batches_made_afresh_by_it():
+    seen = []
+
+    def distort(images, rng):
+        seen.append((len(images), rng))
+        return images
+
+    images, labels = learnable_arrays(100)
+    model = build_model(seed=0)
+    train(model, images, labels, epochs=2, batch_size=32, validation_split=0.1, distort=distort, verbose=0)
+    assert sorted(size for size, _ in seen) == sorted([32, 32, 26] * 2)  # the 90 training images, each epoch
+    assert all(isinstance(rng, np.random.Generator) for _, rng in seen)
+    assert len(model.history.history["loss"]) == 2 and "val_loss" in model.history.history

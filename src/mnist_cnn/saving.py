@@ -1,7 +1,7 @@
-"""Save what a run produced (model, history, tables, metrics), and load a model.
+"""Save what a run produced (model, history, tables, metrics), each file whole or not at all.
 
 Each file is written to a temporary name beside it and renamed into place when complete: a failed
-run leaves the earlier file as it was. Keras is imported only to save or load a model, so that
+run leaves the earlier file as it was. Keras is imported only to save a model, so that
 finding a model's path (as `predict` does) imports no TensorFlow.
 """
 
