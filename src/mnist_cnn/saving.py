@@ -113,9 +113,9 @@ def save_run(
 ) -> dict[str, Any]:
     """Save a run below `output_dir`, each file atomically; return its metrics (`run_summary` of `run`).
 
-    Writes the model and its LiteRT export (`model_path`), the training history as
-    `reports/history.csv` when given, each table as `reports/<name>`, and the metrics (`metrics_path`,
-    JSON). `python -m mnist_cnn predict` runs the LiteRT export of the model (`reading.saved_models`).
+    Writes the model (`model_path`), the training history as `reports/history.csv` when given, each
+    table as `reports/<name>` and the metrics (`metrics_path`, JSON); `predict`'s LiteRT export is
+    `reading.export.export_litert`'s, which the notebooks call next.
     """
     output_dir, metrics = Path(output_dir), run_summary(model, **run)
     save_model(model, output_dir / model_path)
