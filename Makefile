@@ -15,6 +15,9 @@ LINTED := src tests benchmarks notebooks tools conftest.py
 # The third notebook reads the USPS digits: fetched into the cache first (once), so that no
 # notebook cell prints the download.
 FETCH_USPS := $(BIN)/python tools/fetch_usps.py
+# The notebooks' parameters for report and report-all, papermill's -p: a quick run is
+# make report PARAMETERS="-p EPOCHS 1 -p TRAIN_SAMPLES 5000 -p MIN_TEST_ACCURACY 0.9"
+PARAMETERS ?=
 LOCK_OPTIONS := --universal --python-version 3.11 --generate-hashes --custom-compile-command "make lock"
 # Says which Python builds .venv, and stops with one line if it is older than the lock allows.
 CHECK_PYTHON := import sys; v = sys.version_info; print("Using %s (Python %d.%d.%d) for $(VENV)" % (sys.executable, v[0], v[1], v[2])); sys.exit(0 if v >= (3, 11) else "mnist-cnn needs Python 3.11 to 3.13, found %d.%d: run make PYTHON=/path/to/python3.11 (or newer)" % (v[0], v[1]))
@@ -28,12 +31,12 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
 report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, model, metrics (about 1 min: 64 s on a 2-core Xeon)
-	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK)
+	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) $(PARAMETERS)
 
 report-all: $(INSTALLED) ## all three notebooks: adds reports/improving_the_cnn.html and reading_real_handwriting.html
 	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) \
-		--notebook $(THIRD_NOTEBOOK)
+		--notebook $(THIRD_NOTEBOOK) $(PARAMETERS)
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
 	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
