@@ -22,11 +22,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mnist_cnn import saving, speed
+from mnist_cnn import speed
 from mnist_cnn.data import load_mnist, preprocess_images
 from mnist_cnn.networks import build_model
 from mnist_cnn.reading.drawing_pad import PAD_SIZE, DrawingPad
 from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.reading.saved_models import load_model
 from mnist_cnn.speed.runtime import this_machine
 from mnist_cnn.training import BATCH_SIZE
 
@@ -52,7 +53,7 @@ def main() -> None:
     parser.add_argument("--drawings", type=int, default=50)
     options = parser.parse_args()
     speed.use(batch_size=BATCH_SIZE)  # the threads the notebook's kernel runs with
-    model = saving.load_model(options.model) if options.model else build_model(seed=0)
+    model = load_model(options.model) if options.model else build_model(seed=0)
     (_, _), (x_test, _) = load_mnist()
     drawings = [pad_png(digit) for digit in x_test[: options.drawings + 1]]
     pad = DrawingPad(model)

@@ -8,7 +8,7 @@ distortions on, "test" to report) is photographed under each of `photos.CONDITIO
 fixed seed, prepared by `preparation.find_digits` and read by each model's LiteRT export, as
 `python -m mnist_cnn predict` reads a file (no digit, or several, is a mistake). It prints one
 row per condition and a column per model (percent read correctly), with the row over
-`reading.evaluation.ALL_CONDITIONS`, each model's accuracy on MNIST's test set, the time taken,
+`reading.photo_accuracy.ALL_CONDITIONS`, each model's accuracy on MNIST's test set, the time taken,
 and the CPU (LiteRT runs on it). Needs the models (`make report-all`), the MNIST data
 (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
 or `MNIST_CNN_USPS`).
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.reading import evaluation, usps
+from mnist_cnn.reading import photo_accuracy, usps
 from mnist_cnn.reading.saved_models import load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 from mnist_cnn.speed.plan import this_cpu
@@ -47,10 +47,10 @@ def main() -> None:
     images, labels = tune if options.split == "tune" else test
     images, labels = images[: options.digits], labels[: options.digits]
     started = time.perf_counter()
-    readings = evaluation.photo_readings(networks, images, seed=options.seed)
+    readings = photo_accuracy.photo_readings(networks, images, seed=options.seed)
     seconds = time.perf_counter() - started
     print(f"USPS {options.split} half, {len(images):,} digits photographed under each condition (seed {options.seed}):")
-    table = evaluation.accuracy_by_condition(readings, labels)
+    table = photo_accuracy.accuracy_by_condition(readings, labels)
     print("| condition | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns))
     for condition, row in table.iterrows():
         print(f"| {condition} | " + " | ".join(f"{value:.1f} %" for value in row) + " |")

@@ -4,11 +4,11 @@
     python benchmarks/improved_recipe.py --seeds 0 1 2 3 4
 
 For each seed it trains the original recipe (the original CNN, 5 epochs) and the final recipe
-(`improved.FINAL_RECIPE`) alternately, each in a new process with the execution plan for this
-machine, on all 60,000 training images (the last 10 % held out for validation, as in both
-notebooks). It prints each run's test accuracy and training time, then the final recipe's
-median test accuracy and the median ratio of the two training times. Set MNIST_CNN_DATA to
-use a local copy of the data.
+(`networks.FINAL_RECIPE`) alternately, each in a new process that calls `speed.use()` first (the
+execution plan for this machine), on all 60,000 training images (the last 10 % held out for
+validation, as in both notebooks). It prints each run's test accuracy and training time, then the
+final recipe's median test accuracy and the median ratio of the two training times. Set
+MNIST_CNN_DATA to use a local copy of the data.
 """
 
 from __future__ import annotations
@@ -23,24 +23,23 @@ import time
 
 def train_one(recipe: str, seed: int) -> dict[str, float]:
     """Train one recipe with one seed in this process; return its test accuracy and seconds."""
-    from mnist_cnn import execution
+    from mnist_cnn import speed
 
-    plan = execution.prepare(batch_size=64)  # before any model: TensorFlow fixes its threads then
-    from mnist_cnn import ablation, data, improved
-    from mnist_cnn.model import build_model
+    speed.use(batch_size=64)  # before any model: TensorFlow fixes its threads then
+    from mnist_cnn import ablation, data, networks, training
 
     (x_train, y_train), (x_test, y_test) = data.load_mnist()
     train_images, test_images = data.preprocess_images(x_train), data.preprocess_images(x_test)
     if recipe == "original":
-        model, epochs = build_model(seed=seed), 5
+        model, epochs = networks.build_model(seed=seed), training.EPOCHS
     else:
-        final = improved.FINAL_RECIPE
-        model = improved.build_improved_model(final, steps_per_epoch=improved.steps_per_epoch(len(x_train)), seed=seed)
-        epochs = final.epochs
-    step = ablation.run_step(
-        recipe, model, train_images, data.one_hot(y_train), test_images, y_test, epochs=epochs, seed=seed, plan=plan
+        final = networks.FINAL_RECIPE
+        steps = training.steps_per_epoch(len(x_train))
+        model, epochs = networks.build_improved_model(final, steps_per_epoch=steps, seed=seed), final.epochs
+    trained = ablation.train_and_score(
+        recipe, model, train_images, data.one_hot(y_train), test_images, y_test, epochs=epochs, seed=seed
     )
-    return {"test_accuracy": step.test_accuracy, "seconds": step.training_seconds}
+    return {"test_accuracy": trained.test_accuracy, "seconds": trained.training_seconds}
 
 
 def run(recipe: str, seed: int) -> dict[str, float]:
@@ -60,9 +59,9 @@ def main() -> None:
         print(json.dumps(train_one(options.train, options.seeds[0])))
         return
 
-    from mnist_cnn.artifacts import library_versions
-    from mnist_cnn.execution import this_machine
-    from mnist_cnn.improved import FINAL_RECIPE
+    from mnist_cnn.networks import FINAL_RECIPE
+    from mnist_cnn.saving import library_versions
+    from mnist_cnn.speed.runtime import this_machine
 
     print(time.strftime("%Y-%m-%d"), this_machine().describe(), library_versions())
     print(f"final recipe: {FINAL_RECIPE}")

@@ -1,19 +1,21 @@
 """Training speed and accuracy: the original notebook's code (A) against the package (B and C).
 
-    python benchmarks/train_speed.py                  # both studies, about 7 minutes on 2 cores
-    python benchmarks/train_speed.py --study speed --epochs 3 --repeats 5
+    python benchmarks/train_speed.py                  # both studies: A, B, C 3 times, then B per seed
+    python benchmarks/train_speed.py --study speed --epochs 3 --repeats 3
 
 Speed: A, B and C train the same CNN for the same epochs, alternating A, B, C, A, B, C, ... so
-that machine noise hits all; it prints seconds per epoch (the epochs after the first, which also
-traces the graph), the ratios A/B and A/C, and each run's test accuracy. B prepares the plan
-before building the model, as the notebook does; C calls only `build_model()` then `train()`,
-the natural order.
+that machine noise hits all; it prints seconds per epoch (the median of the epochs after the
+first, which also traces the graph), the ratios A/B and A/C, and each run's test accuracy.
+- A: the original notebook's code as written (plain Keras, float64 inputs from X/255, no channel
+  axis, TensorFlow's default threads).
+- B: the notebook's order: `speed.use()`, then `build_model()`, then `train()`.
+- C: the natural order: `build_model()`, then `train()`, with no `use()` call; what the plan can
+  still do once TensorFlow has started, and the one line it prints about the rest.
 Accuracy: B trains the full recipe (5 epochs) once per seed; it prints the test accuracy's
 mean ± std and median. Set MNIST_CNN_DATA to use a local copy of the data.
 
-Each training runs in a process of its own: TensorFlow fixes its thread settings when it
-starts, and B's execution plan (`mnist_cnn.plan`, set up by `mnist_cnn.execution`) sets them,
-so A must not share a process with B.
+Each training runs in a process of its own: TensorFlow fixes its threads when it starts, and
+`speed.use()` sets them, so A, B and C cannot share a process. This process imports no Keras.
 """
 
 from __future__ import annotations
@@ -21,34 +23,38 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 import warnings
 
-from mnist_cnn.backend import keras  # quietly; importing Keras does not start TensorFlow, so A keeps its defaults
-
 EPOCHS = 5  # the recipe's, for the accuracy study
+BATCH_SIZE = 64  # the recipe's (mnist_cnn.training.BATCH_SIZE)
 THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+USE_FIRST = "call mnist_cnn.speed.use() before building a model"
 
 
-class EpochTimer(keras.callbacks.Callback):
-    """Records the wall time of each epoch, validation included."""
+def epoch_timer():
+    """A Keras callback that records the wall time of each epoch, validation included."""
+    import keras
 
-    def on_train_begin(self, logs=None):
-        self.seconds = []
+    class EpochTimer(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.seconds = []
 
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
+        def on_epoch_begin(self, epoch, logs=None):
+            self.started = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.started)
+
+    return EpochTimer()
 
 
-def train_original(epochs: int, seed: int) -> tuple[list[float], float]:
+def train_original(epochs: int, seed: int) -> dict:
     """A: the original notebook's code as written (float64 inputs from X/255, no channel axis)."""
+    import keras
     from keras import layers, models
     from keras.utils import to_categorical
 
@@ -70,25 +76,28 @@ def train_original(epochs: int, seed: int) -> tuple[list[float], float]:
     model.add(layers.Dense(64, activation="relu"))
     model.add(layers.Dense(10, activation="softmax"))
     model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    timer = EpochTimer()
+    timer = epoch_timer()
     model.fit(X_train, y_train, epochs=epochs, batch_size=64, validation_split=0.1, callbacks=[timer], verbose=0)
     _, test_accuracy = model.evaluate(X_test, y_test, verbose=0)
-    return timer.seconds, test_accuracy
+    return {"seconds": timer.seconds, "test_accuracy": test_accuracy, "how": "plain Keras, as written"}
 
 
-def train_package(epochs: int, seed: int, natural_order: bool = False) -> tuple[list[float], float]:
-    """B: the package's training path with the same recipe; C (`natural_order`): without `prepare()`."""
-    from mnist_cnn import execution
+def train_package(epochs: int, seed: int, natural_order: bool = False) -> dict:
+    """B: `speed.use()`, `build_model()`, `train()`; C (`natural_order`): `build_model()`, `train()`."""
+    from mnist_cnn import speed
+    from mnist_cnn.speed import runtime
+
+    if not natural_order:
+        speed.use(batch_size=BATCH_SIZE)  # first: TensorFlow's threads can be set only before it starts
     from mnist_cnn.data import load_mnist, one_hot, preprocess_images
     from mnist_cnn.evaluation import predict, scores
-    from mnist_cnn.model import build_model
-    from mnist_cnn.training import BATCH_SIZE, VALIDATION_SPLIT, train
+    from mnist_cnn.networks import build_model
+    from mnist_cnn.saving import library_versions
+    from mnist_cnn.training import VALIDATION_SPLIT, train
 
-    plan = "auto" if natural_order else execution.prepare(batch_size=BATCH_SIZE)
     (x_train, y_train), (x_test, y_test) = load_mnist()
     model = build_model(seed=seed)
-    plan = execution.prepare(batch_size=BATCH_SIZE) if natural_order else plan  # what train() would prepare
-    timer = EpochTimer()
+    timer = epoch_timer()
     train(
         model,
         preprocess_images(x_train),
@@ -97,42 +106,59 @@ def train_package(epochs: int, seed: int, natural_order: bool = False) -> tuple[
         batch_size=BATCH_SIZE,
         validation_split=VALIDATION_SPLIT,
         seed=seed,
-        plan=plan,
         callbacks=[timer],
         verbose=0,
     )
-    return timer.seconds, scores(y_test, predict(model, preprocess_images(x_test), plan))["accuracy"]
+    accuracy = scores(y_test, predict(model, preprocess_images(x_test)))["accuracy"]
+    plan = runtime.plan_for(BATCH_SIZE)  # the plan train() ran (it says nothing twice)
+    return {
+        "seconds": timer.seconds,
+        "test_accuracy": accuracy,
+        "how": f"{plan.device}: {plan.choices()}",
+        "libraries": library_versions(),
+    }
 
 
-def run(code: str, epochs: int, seed: int) -> tuple[list[float], float]:
-    """Train A, B or C in a new Python process; A gets TensorFlow's default threading."""
-    environment = dict(os.environ)
-    if code == "A":
-        for name in THREAD_VARIABLES:
-            environment.pop(name, None)
+def run(code: str, epochs: int, seed: int) -> dict:
+    """Train A, B or C in a new Python process, without thread variables: each gets what its code sets."""
+    environment = {name: value for name, value in os.environ.items() if name not in THREAD_VARIABLES}
     command = [sys.executable, __file__, "--train", code, "--epochs", str(epochs), "--seeds", str(seed)]
     finished = subprocess.run(command, env=environment, capture_output=True, text=True)
     if finished.returncode != 0:
         sys.exit(f"Training {code} failed:\n{finished.stderr[-3000:]}")
     result = json.loads(finished.stdout.strip().splitlines()[-1])
-    return result["seconds"], result["test_accuracy"]
+    result["told"] = [line for line in finished.stderr.splitlines() if USE_FIRST in line]
+    return result
+
+
+def per_epoch(seconds: list[float]) -> float:
+    """Seconds per epoch: the median of the epochs after the first (which also traces), or the only one."""
+    return statistics.median(seconds[1:] or seconds)
 
 
 def speed_study(epochs: int, repeats: int, seed: int) -> None:
-    print(f"\nSpeed: {repeats} repetitions of A, B, C, {epochs} epochs each, seed {seed}")
+    print(f"\nSpeed: {repeats} repetition(s) of A, B, C, {epochs} epoch(s) each, seed {seed}")
+    if epochs == 1:
+        print("(1 epoch: its time includes tracing the graph; a check that the benchmark runs, not a measurement)")
     print("run | A s/epoch | B s/epoch | C s/epoch | A/B  | A/C  | A, B, C test acc")
     ratios: dict[str, list[float]] = {"B": [], "C": []}
     for repetition in range(1, repeats + 1):
         results = {code: run(code, epochs, seed) for code in "ABC"}
-        per_epoch = {code: statistics.median(seconds[1:]) for code, (seconds, _) in results.items()}
+        seconds = {code: per_epoch(result["seconds"]) for code, result in results.items()}
         for code in "BC":
-            ratios[code].append(per_epoch["A"] / per_epoch[code])
-        accuracies = ", ".join(f"{accuracy:.4f}" for _, accuracy in results.values())
+            ratios[code].append(seconds["A"] / seconds[code])
+        accuracies = ", ".join(f"{result['test_accuracy']:.4f}" for result in results.values())
         print(
-            f"{repetition:3d} | {per_epoch['A']:9.2f} | {per_epoch['B']:9.2f} | {per_epoch['C']:9.2f} | "
+            f"{repetition:3d} | {seconds['A']:9.2f} | {seconds['B']:9.2f} | {seconds['C']:9.2f} | "
             f"{ratios['B'][-1]:4.2f} | {ratios['C'][-1]:4.2f} | {accuracies}",
             flush=True,
         )
+        if repetition == 1:
+            print(f"    libraries: {results['B']['libraries']}")
+            for code, result in results.items():
+                print(f"    {code} ran {result['how']}")
+            told = results["C"]["told"] or ["(nothing)"]
+            print(f"    C was told, on stderr: {told[0].strip()}", flush=True)
     for code, values in ratios.items():
         print(f"A/{code} median {statistics.median(values):.2f} (min {min(values):.2f}, max {max(values):.2f})")
 
@@ -142,9 +168,9 @@ def accuracy_study(seeds: list[int]) -> None:
     print("seed | test acc | s/epoch")
     accuracies = []
     for seed in seeds:
-        seconds, accuracy = run("B", EPOCHS, seed)
-        accuracies.append(accuracy)
-        print(f"{seed:4d} | {accuracy:8.4f} | {statistics.median(seconds[1:]):7.2f}", flush=True)
+        result = run("B", EPOCHS, seed)
+        accuracies.append(result["test_accuracy"])
+        print(f"{seed:4d} | {result['test_accuracy']:8.4f} | {per_epoch(result['seconds']):7.2f}", flush=True)
     spread = f" ± {statistics.stdev(accuracies):.4f} (std)" if len(accuracies) > 1 else ""
     print(
         f"test accuracy: mean {statistics.mean(accuracies):.4f}{spread}, "
@@ -155,29 +181,25 @@ def accuracy_study(seeds: list[int]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--study", choices=["speed", "accuracy", "both"], default="both")
-    parser.add_argument("--epochs", type=int, default=3, help="epochs per run in the speed study (at least 2)")
-    parser.add_argument("--repeats", type=int, default=3, help="A/B repetitions in the speed study")
+    parser.add_argument("--epochs", type=int, default=3, help="epochs per run in the speed study (2 or more to time)")
+    parser.add_argument("--repeats", type=int, default=3, help="A, B, C repetitions in the speed study")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4], help="seeds of the accuracy study")
     parser.add_argument("--train", choices=["A", "B", "C"], help=argparse.SUPPRESS)  # one run, in a child process
     options = parser.parse_args()
-    if options.epochs < 2:
-        parser.error("--epochs must be at least 2: the first epoch also traces the graph and is not timed")
+    if options.epochs < 1 or options.repeats < 1:
+        parser.error("--epochs and --repeats must be at least 1")
 
     if options.train:
         if options.train == "A":
-            seconds, test_accuracy = train_original(options.epochs, options.seeds[0])
+            result = train_original(options.epochs, options.seeds[0])
         else:
-            seconds, test_accuracy = train_package(options.epochs, options.seeds[0], natural_order=options.train == "C")
-        print(json.dumps({"seconds": seconds, "test_accuracy": test_accuracy}))
+            result = train_package(options.epochs, options.seeds[0], natural_order=options.train == "C")
+        print(json.dumps(result))
         return
 
-    from mnist_cnn import execution
-    from mnist_cnn.artifacts import library_versions
-    from mnist_cnn.plan import plan_execution
-    from mnist_cnn.training import BATCH_SIZE
+    from mnist_cnn.speed.plan import this_cpu  # imports no backend
 
-    print(time.strftime("%Y-%m-%d"), platform.machine(), library_versions())
-    print("B's plan:", plan_execution(execution.this_machine(), batch_size=BATCH_SIZE).describe())
+    print(time.strftime("%Y-%m-%d"), "CPU:", this_cpu().describe())
     if options.study in ("speed", "both"):
         speed_study(options.epochs, options.repeats, seed=0)
     if options.study in ("accuracy", "both"):

@@ -51,14 +51,13 @@ from IPython.display import Markdown
 from PIL import Image
 
 from mnist_cnn import data, evaluation, networks, progress, saving, speed, training
-from mnist_cnn.reading import distortions, export, figures, photos, preparation, usps
+from mnist_cnn.reading import distortions, export, figures, photo_accuracy, photos, preparation, usps
 from mnist_cnn.reading.drawing_pad import DrawingPad
-from mnist_cnn.reading.evaluation import ALL_CONDITIONS, accuracy_by_condition, photo_readings, reading_confusion
 from mnist_cnn.reading.saved_models import load_network
 from mnist_cnn.report import parameters
 
 parameters.check_notebook(globals())  # every value above checked
-plan = speed.use(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine
+speed.use(EXECUTION, batch_size=training.BATCH_SIZE)  # how training runs on this machine
 
 # %% [markdown]
 # ## The data: MNIST to learn from, other writers to test on
@@ -201,18 +200,19 @@ assert mnist_accuracy["robust"] >= MIN_TEST_ACCURACY, mnist_accuracy
 # it finds no digit, or more than one, counts as a mistake.
 
 # %% tags=["nbval-ignore-output"]
-readings = photo_readings({"original": original, "robust": robust_network}, usps_images, seed=SEED)
-table = accuracy_by_condition(readings, usps_labels)
+readings = photo_accuracy.photo_readings({"original": original, "robust": robust_network}, usps_images, seed=SEED)
+table = photo_accuracy.accuracy_by_condition(readings, usps_labels)
 table
 
 # %%
 figures.plot_condition_accuracy(table)
 
 # %% tags=["nbval-ignore-output"]
-hardest = table.drop(ALL_CONDITIONS)["original"].idxmin()
+overall = table.loc[photo_accuracy.ALL_CONDITIONS]
+hardest = table.drop(photo_accuracy.ALL_CONDITIONS)["original"].idxmin()
 Markdown(
-    f"Over all conditions the robust model reads **{table.loc[ALL_CONDITIONS, 'robust']:.1f} %** of these photos "
-    f"and the original **{table.loc[ALL_CONDITIONS, 'original']:.1f} %**; the original's hardest condition here, "
+    f"Over all conditions the robust model reads **{overall['robust']:.1f} %** of these photos "
+    f"and the original **{overall['original']:.1f} %**; the original's hardest condition here, "
     f"*{hardest}*, goes from {table.loc[hardest, 'original']:.1f} % to {table.loc[hardest, 'robust']:.1f} %."
 )
 
@@ -224,7 +224,7 @@ Markdown(
 
 # %%
 figures.plot_confusion_matrices(
-    {name: reading_confusion(usps_labels, read) for name, read in readings[hardest].items()},
+    {name: photo_accuracy.reading_confusion(usps_labels, read) for name, read in readings[hardest].items()},
     title=f"USPS test digits photographed: {hardest}",
 )
 

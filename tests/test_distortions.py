@@ -1,4 +1,5 @@
-"""The distortions that imitate other people's handwriting, on digits drawn with OpenCV; their PyDataset."""
+"""The distortions that imitate other people's handwriting, on digits drawn with OpenCV; the batches training makes
+with them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from mnist_cnn.augment import MAX_INK_LOSS, DistortedBatches, Distortions, distort
+from mnist_cnn.reading.distortions import MAX_INK_LOSS, Distortions, distort
+from mnist_cnn.training import distorted_batches
 
 SIZE = 28
 
@@ -279,19 +281,29 @@ def test_default_distortions_apply_each_distortion_to_some_images_only():
 @pytest.mark.parametrize(
     "images, found",
     [
-        (DIGITS.astype(np.float64), "float64"),
-        (DIGITS[..., 0], "(3, 28, 28)"),
-        (np.zeros((2, 32, 32, 1), dtype=np.float32), "(2, 32, 32, 1)"),
-        (DIGITS * 255, "values from 0.0 to 255.0"),
-        (np.full((1, 28, 28, 1), np.nan, dtype=np.float32), "nan"),
-        (DIGITS.tolist(), "a list"),
+        (DIGITS.astype(np.float64), "found float64"),
+        (DIGITS[..., 0], "found shape (3, 28, 28)"),
+        (np.zeros((2, 32, 32, 1), dtype=np.float32), "found shape (2, 32, 32, 1)"),
+        (DIGITS * 255, "found values from 0.0 to 255.0"),
+        (np.full((1, 28, 28, 1), np.nan, dtype=np.float32), "found values from nan to nan"),
+        (DIGITS.tolist(), "found float64"),  # Python's floats, as an array
+        ({"images": DIGITS}, "found a dict"),
     ],
-    ids=["float64", "no channel axis", "32x32", "0 to 255", "NaN", "list"],
+    ids=["float64", "no channel axis", "32x32", "0 to 255", "NaN", "list", "dict"],
 )
 def test_bad_images_are_refused_with_what_was_expected_and_found(images, found):
-    with pytest.raises(ValueError, match=r"Expected float32 images of shape \(N, 28, 28, 1\)") as error:
+    expected = "Expected images of shape (N, 28, 28, 1) as float32 values in [0, 1], "
+    with pytest.raises(ValueError) as error:
         distort(images, np.random.default_rng(0))
-    assert found in str(error.value)
+    assert str(error.value).startswith(expected) and found in str(error.value)
+
+
+def test_distortions_are_a_function_of_images_and_a_generator():
+    images = batch(one(), seven(), zero(), copies=4)
+    settings = only(slant_probability=1, noise_probability=0.5)
+    expected = distort(images, np.random.default_rng(5), settings)
+    assert np.array_equal(settings(images, np.random.default_rng(5)), expected)
+    assert np.array_equal(Distortions()(images, np.random.default_rng(5)), distort(images, np.random.default_rng(5)))
 
 
 def test_a_seed_instead_of_a_generator_is_refused():
@@ -321,47 +333,46 @@ def labelled(count: int) -> tuple[np.ndarray, np.ndarray]:
     return images, np.arange(count)
 
 
-def epoch(data: DistortedBatches) -> list[tuple[np.ndarray, np.ndarray]]:
-    return [data[index] for index in range(len(data))]
+def epochs(count: int, images: np.ndarray, labels: np.ndarray, batch_size: int, **keywords):
+    """The first `count` epochs of `distorted_batches`, each a list of its batches."""
+    batches = distorted_batches(images, labels, batch_size, **{"seed": 0, "distort": Distortions(), **keywords})
+    per_epoch = -(-len(images) // batch_size)
+    return [[next(batches) for _ in range(per_epoch)] for _ in range(count)]
 
 
 def test_batches_have_the_right_sizes_and_hold_every_sample_once_an_epoch():
     images, labels = labelled(10)
-    data = DistortedBatches(images, labels, 4, seed=0)
-    assert len(data) == 3
-    for _ in range(2):
-        batches = epoch(data)
+    for batches in epochs(2, images, labels, 4):
         assert [len(x) for x, _ in batches] == [4, 4, 2] and [len(y) for _, y in batches] == [4, 4, 2]
         assert all(x.shape[1:] == (SIZE, SIZE, 1) and x.dtype == np.float32 for x, _ in batches)
         assert sorted(np.concatenate([y for _, y in batches]).tolist()) == labels.tolist()
-        data.on_epoch_end()
+
+
+def test_the_batches_go_on_for_as_many_epochs_as_asked():
+    images, labels = labelled(6)
+    assert len(epochs(5, images, labels, 3)) == 5
 
 
 def test_each_image_comes_with_its_own_label():
     images, labels = labelled(10)
-    data = DistortedBatches(images, labels, 4, seed=0, distortions=Distortions.none())
-    for x, y in epoch(data):
-        assert np.array_equal(x, images[y])
+    for batches in epochs(2, images, labels, 4, distort=Distortions.none()):
+        for x, y in batches:
+            assert np.array_equal(x, images[y])
 
 
 def test_batches_are_reshuffled_and_distorted_afresh_each_epoch():
     images, labels = labelled(64)
-    data = DistortedBatches(images, labels, 16, seed=0)
-    first = epoch(data)
-    data.on_epoch_end()
-    second = epoch(data)
+    first, second = epochs(2, images, labels, 16)
     assert not np.array_equal(np.concatenate([y for _, y in first]), np.concatenate([y for _, y in second]))
     assert not np.array_equal(first[0][0], second[0][0])
 
 
 def test_the_same_seed_gives_the_same_batches_and_another_seed_others():
     images, labels = labelled(20)
-    runs = {}
-    for name, seed in [("first", 3), ("again", 3), ("other", 4)]:
-        data = DistortedBatches(images, labels, 8, seed=seed)
-        runs[name] = epoch(data)
-        data.on_epoch_end()
-        runs[name] += epoch(data)
+    runs = {
+        name: sum(epochs(2, images, labels, 8, seed=seed), [])
+        for name, seed in [("first", 3), ("again", 3), ("other", 4)]
+    }
 
     def same(one_run, another_run):
         return all(np.array_equal(a, c) and np.array_equal(b, d) for (a, b), (c, d) in zip(one_run, another_run))
@@ -370,43 +381,22 @@ def test_the_same_seed_gives_the_same_batches_and_another_seed_others():
     assert not same(runs["first"], runs["other"])
 
 
-def test_a_batch_is_the_same_whatever_order_it_is_asked_for_in():
-    images, labels = labelled(20)
-    data = DistortedBatches(images, labels, 8, seed=0)
-    forwards = epoch(data)
-    backwards = [data[index] for index in reversed(range(len(data)))][::-1]
-    assert all(np.array_equal(a, c) and np.array_equal(b, d) for (a, b), (c, d) in zip(forwards, backwards))
-
-
-def test_a_batch_past_the_end_does_not_exist():
+def test_each_batch_has_a_generator_of_its_own_from_the_seed_the_epoch_and_its_place():
     images, labels = labelled(10)
-    data = DistortedBatches(images, labels, 4, seed=0)
-    with pytest.raises(IndexError):
-        data[3]
+    given = []
 
+    def distort(images, rng):
+        given.append(rng.integers(1 << 62))
+        return images
 
-def test_the_keyword_arguments_reach_the_pydataset():
-    images, labels = labelled(10)
-    data = DistortedBatches(images, labels, 4, seed=0, workers=2, use_multiprocessing=False, max_queue_size=3)
-    assert (data.workers, data.use_multiprocessing, data.max_queue_size) == (2, False, 3)
-
-
-@pytest.mark.parametrize(
-    "arguments, message",
-    [
-        ({"labels": np.arange(9)}, "one label per image"),
-        ({"batch_size": 0}, "positive whole batch size"),
-        ({"batch_size": 2.5}, "positive whole batch size"),
-        ({"seed": -1}, "seed"),
-        ({"images": np.zeros((10, 28, 28), dtype=np.float32)}, "Expected float32 images"),
-    ],
-)
-def test_bad_dataset_arguments_are_refused(arguments, message):
-    images, labels = labelled(10)
-    given = {"images": images, "labels": labels, "batch_size": 4, "seed": 0, **arguments}
-    seed = given.pop("seed")
-    with pytest.raises(ValueError, match=message):
-        DistortedBatches(**given, seed=seed)
+    epochs(2, images, labels, 4, seed=7, distort=distort)
+    expected = [
+        np.random.default_rng([7, epoch, index + 1]).integers(1 << 62) for epoch in (0, 1) for index in range(3)
+    ]
+    assert given == expected and len(set(given)) == 6
+    order = np.random.default_rng([7, 0]).permutation(10)
+    first = epochs(1, images, labels, 4, seed=7, distort=distort)[0]
+    assert np.concatenate([y for _, y in first]).tolist() == order.tolist()
 
 
 def test_only_one_distortion_at_a_time():

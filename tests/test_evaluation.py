@@ -1,5 +1,5 @@
 """Scores, per-class metrics and the error analysis (`evaluation`), and photos read per condition
-(`reading.evaluation`), checked on hand-made cases."""
+(`reading.photo_accuracy`), checked on hand-made cases."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from helpers import learnable_arrays
 
 from mnist_cnn import evaluation
 from mnist_cnn.networks import build_model
-from mnist_cnn.reading import evaluation as reading_evaluation
+from mnist_cnn.reading import photo_accuracy
 
 TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 2, 2, 3, 3, 3])
@@ -82,12 +82,12 @@ def test_compare_mistakes_fixed_remaining_new():
 
 def test_reading_confusion_counts_photos_not_read_in_a_column_of_their_own():
     truth = np.array([0, 1, 1, 2, 9])
-    read = np.array([0, 7, reading_evaluation.NOT_READ, 2, reading_evaluation.NOT_READ])
-    confusion = reading_evaluation.reading_confusion(truth, read)
+    read = np.array([0, 7, photo_accuracy.NOT_READ, 2, photo_accuracy.NOT_READ])
+    confusion = photo_accuracy.reading_confusion(truth, read)
     assert confusion.shape == (10, 11) and confusion.sum() == 5
     assert confusion[0, 0] == 1 and confusion[1, 7] == 1 and confusion[1, 10] == 1 and confusion[9, 10] == 1
     with pytest.raises(ValueError, match=r"one reading per label \(5,\), found \(4,\)"):
-        reading_evaluation.reading_confusion(truth, read[:4])
+        photo_accuracy.reading_confusion(truth, read[:4])
 
 
 def drawn_digit(digit: int) -> np.ndarray:
@@ -111,7 +111,7 @@ def ink_width_network(images: np.ndarray) -> np.ndarray:
 def test_photo_readings_read_each_condition_as_predict_does():
     images = np.stack([drawn_digit(1), drawn_digit(0), drawn_digit(1)])
     labels = np.array([1, 0, 1])
-    readings = reading_evaluation.photo_readings(
+    readings = photo_accuracy.photo_readings(
         {"width": ink_width_network, "always 7": lambda images: np.eye(10)[np.full(len(images), 7)]},
         images,
         conditions=["clean scan", "ruled"],
@@ -119,8 +119,8 @@ def test_photo_readings_read_each_condition_as_predict_does():
     )
     assert list(readings) == ["clean scan", "ruled"]
     assert readings["clean scan"]["width"].tolist() == [1, 0, 1]
-    table = reading_evaluation.accuracy_by_condition(readings, labels)
+    table = photo_accuracy.accuracy_by_condition(readings, labels)
     assert table.loc["clean scan", "width"] == 100.0 and table.loc["ruled", "always 7"] == 0.0
-    assert table.index.tolist() == ["clean scan", "ruled", reading_evaluation.ALL_CONDITIONS]
+    assert table.index.tolist() == ["clean scan", "ruled", photo_accuracy.ALL_CONDITIONS]
     blank = [np.full((60, 60, 3), 230, np.uint8)]
-    assert reading_evaluation.read_photographs(ink_width_network, blank).tolist() == [reading_evaluation.NOT_READ]
+    assert photo_accuracy.read_photographs(ink_width_network, blank).tolist() == [photo_accuracy.NOT_READ]

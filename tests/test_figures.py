@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from mnist_cnn import figures
 from mnist_cnn.reading import figures as reading_figures
-from mnist_cnn.reading.evaluation import ALL_CONDITIONS
+from mnist_cnn.reading.photo_accuracy import ALL_CONDITIONS
 
 IMAGES = np.random.default_rng(0).integers(0, 256, (30, 28, 28), dtype=np.uint8)
 LABELS = np.arange(30, dtype=np.uint8) % 10

@@ -15,7 +15,8 @@ from helpers import learnable_arrays
 
 from mnist_cnn import saving
 from mnist_cnn.networks import build_model
-from mnist_cnn.reading.export import export_litert, load_model
+from mnist_cnn.reading.export import export_litert
+from mnist_cnn.reading.saved_models import load_model
 from mnist_cnn.report.command import main
 from mnist_cnn.report.summary import describe_run
 from mnist_cnn.speed.plan import Machine, plan_execution

@@ -564,5 +564,11 @@ def test_use_plain_trains_the_model_as_built():
     assert finished.stdout.strip().splitlines()[-1].split() == ["1", "False", "1", "False", "0", "0", "1", "True"]
 
 
-def test_use_is_the_one_name_the_wing_shows():
-    assert speed.use is runtime.use and set(speed.__all__) == {"ExecutionPlan", "planned_fit", "planned_predict", "use"}
+def test_the_wing_shows_use_and_the_two_seams_of_its_runtime():
+    assert (speed.use, speed.planned_fit, speed.planned_predict) == (
+        runtime.use,
+        runtime.planned_fit,
+        runtime.planned_predict,
+    )
+    with pytest.raises(AttributeError, match="has no attribute 'prepare'"):
+        speed.prepare  # noqa: B018 (execution.prepare is speed.use now)

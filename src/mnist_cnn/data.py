@@ -18,6 +18,7 @@ import numpy as np
 
 DATA_ENVIRONMENT_VARIABLE = "MNIST_CNN_DATA"
 IMAGE_SHAPE = (28, 28)
+INPUT_SHAPE = (*IMAGE_SHAPE, 1)  # what a network reads: an image with a channel axis
 TRAIN_SAMPLES = 60_000  # images in MNIST's training set (and 10,000 in its test set)
 NUM_CLASSES = 10
 ARRAY_NAMES = ("x_train", "y_train", "x_test", "y_test")

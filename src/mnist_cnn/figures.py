@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 def plot_image(image: np.ndarray, label: int | None = None) -> Figure:
     """One digit image, as the original notebook's first figure."""
-    image = _images(np.asarray(image)[np.newaxis])[0]
+    image = as_images(np.asarray(image)[np.newaxis])[0]
     figure = Figure(figsize=(4, 4), layout="constrained")
     axes = figure.subplots()
     shown = axes.imshow(image, cmap="gray")
@@ -35,7 +35,7 @@ def plot_image(image: np.ndarray, label: int | None = None) -> Figure:
 
 def plot_samples(images: np.ndarray, labels: np.ndarray, rows: int = 2, columns: int = 5) -> Figure:
     """A `rows` x `columns` grid of the first images, each titled with its label."""
-    images = _images(images)
+    images = as_images(images)
     count = rows * columns
     if len(images) < count or len(labels) < count:
         raise ValueError(f"Expected at least {count} images and labels, found {len(images)} and {len(labels)}.")
@@ -63,7 +63,7 @@ def plot_class_distribution(labels: np.ndarray) -> Figure:
 
 def plot_pixel_intensities(images: np.ndarray) -> Figure:
     """The distribution of all pixel values of uint8 images, on a log scale."""
-    images = _images(images)
+    images = as_images(images)
     if images.dtype != np.uint8:
         raise ValueError(f"Expected uint8 images (values 0-255), found {images.dtype}.")
     counts = np.bincount(images.ravel(), minlength=256)
@@ -114,7 +114,7 @@ def plot_misclassified(
     title: str = "Misclassified test digits, most confident first",
 ) -> Figure:
     """A gallery of the images at `indices`, each titled true / predicted (confidence)."""
-    images = _images(images)
+    images = as_images(images)
     if len(indices) == 0:
         raise ValueError("Expected at least one index of a misclassified image, found none.")
     rows = -(-len(indices) // columns)
@@ -186,6 +186,6 @@ def draw_confusion(
     axes.set_ylabel("True digit")
 
 
-def _images(images: np.ndarray) -> np.ndarray:
-    """Images (N, 28, 28) or (N, 28, 28, 1) as (N, 28, 28)."""
+def as_images(images: np.ndarray) -> np.ndarray:
+    """Images (N, 28, 28) or (N, 28, 28, 1), checked, as (N, 28, 28): what `imshow` draws."""
     return check_images(images).reshape(-1, *IMAGE_SHAPE)

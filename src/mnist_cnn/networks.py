@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import keras
 from keras import layers
 
-from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_cnn.data import INPUT_SHAPE, NUM_CLASSES
 from mnist_cnn.training import EPOCHS, steps_per_epoch
 
-INPUT_SHAPE = (*IMAGE_SHAPE, 1)
 LEARNING_RATE = 1e-3  # Adam's default, the original's
 PEAK_LEARNING_RATE = 3e-3  # with the schedule: warm up to this, then cosine decay to almost 0
 WARMUP_EPOCHS = 1
@@ -121,7 +120,9 @@ def build_improved_model(
     return model
 
 
-def build_robust_model(train_samples: int, *, epochs: int = ROBUST_RECIPE.epochs, seed: int = 0) -> keras.Sequential:
+def build_robust_model(
+    train_samples: int, *, epochs: int = ROBUST_RECIPE.epochs, seed: int | None = None
+) -> keras.Sequential:
     """The robust model's network, compiled, its schedule spread over `epochs` of `train_samples` images."""
     recipe = ROBUST_RECIPE.with_(epochs=epochs)
     return build_improved_model(recipe, steps_per_epoch=steps_per_epoch(train_samples), seed=seed, name="robust_cnn")

@@ -1,8 +1,8 @@
-"""A saved model's LiteRT export, which `predict` runs without TensorFlow, and loading a saved model.
+"""A saved model's LiteRT export, which `predict` runs without TensorFlow.
 
 The export is written beside the `.keras` file (`models/mnist_cnn.tflite`), atomically, by the
 notebooks after they save a model and by `python -m mnist_cnn export`; `saved_models` runs it.
-Both functions here need Keras, imported when they are called.
+The export needs Keras (and TensorFlow), imported when it is called.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import logging
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,28 +59,3 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | N
         )
     finally:
         logger.setLevel(level)
-
-
-def load_model(path: str | os.PathLike) -> keras.Model:
-    """Load a saved `.keras` model with Keras's safe mode, as plain `keras.saving.load_model` does."""
-    import keras
-
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(no_model(path))
-    # The package's models are .keras zip archives holding config.json. Of any other file Keras
-    # says "File not found" or raises a KeyError: say instead what is there.
-    if path.suffix != ".keras":
-        found = f"a file named {path.name}"
-    elif not zipfile.is_zipfile(path):
-        with path.open("rb") as file:
-            found = f"a file that is not a zip archive, beginning {file.read(16)!r}"
-    else:
-        with zipfile.ZipFile(path) as archive:
-            found = None if "config.json" in archive.namelist() else "a zip archive without config.json"
-    if found is not None:
-        raise ValueError(
-            f"{path} is there but is not a saved Keras model: expected a .keras file, "
-            f"the zip archive holding config.json that model.save writes, found {found}."
-        )
-    return keras.saving.load_model(path, safe_mode=True)

@@ -10,9 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, check_images
-from mnist_cnn.figures import draw_confusion
-from mnist_cnn.reading.evaluation import ALL_CONDITIONS
+from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_cnn.figures import as_images, draw_confusion
+from mnist_cnn.reading.photo_accuracy import ALL_CONDITIONS
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -79,12 +79,12 @@ def plot_preparation_steps(steps: Sequence[PreparationSteps], names: Sequence[st
 
 def plot_distortions(images: np.ndarray, distorted: Sequence[tuple[str, np.ndarray]]) -> Figure:
     """The original digits (first column) beside each named distortion of them (a column each); a row per digit."""
-    images = _images(images)
+    images = as_images(images)
     if len(images) == 0:
         raise ValueError("Expected at least one image, found none.")
     columns = [("original", images)]
     for name, changed in distorted:
-        changed = _images(changed)
+        changed = as_images(changed)
         if changed.shape != images.shape:
             raise ValueError(f"Expected '{name}' of shape {images.shape}, as the originals, found {changed.shape}.")
         columns.append((name, changed))
@@ -101,7 +101,7 @@ def plot_distortions(images: np.ndarray, distorted: Sequence[tuple[str, np.ndarr
 
 
 def plot_condition_accuracy(table: pd.DataFrame) -> Figure:
-    """Percent read correctly (`evaluation.accuracy_by_condition`): a group of bars per condition, one per model."""
+    """Percent read correctly (`photo_accuracy.accuracy_by_condition`): a group of bars per condition, one per model."""
     if table.empty:
         raise ValueError("Expected a table with at least one condition and one model, found an empty one.")
     values = table.apply(pd.to_numeric, errors="coerce")
@@ -255,7 +255,3 @@ def _side_by_side(images: Sequence[np.ndarray]) -> np.ndarray:
         left = number * (IMAGE_SHAPE[1] + DIGIT_GAP)
         row[:, left : left + IMAGE_SHAPE[1]] = image
     return row
-
-
-def _images(images: np.ndarray) -> np.ndarray:
-    return check_images(images).reshape(-1, *IMAGE_SHAPE)

@@ -5,25 +5,26 @@ beside it (this module imports no TensorFlow, so a new process reads a photo in 
 second: docs/predict.md), or for a Keras model in memory. `keras_network` calls a Keras model
 directly, which is fastest for one image at a time (the drawing pad: docs/draw.md). The images
 are prepared as `data.preprocess_images` prepares them: float32, (N, 28, 28, 1), the shape the
-LiteRT network checks (`data.check_images`).
+LiteRT network checks (`data.check_images`). `load_model` loads the `.keras` file itself, in Keras,
+with one sentence for a file that is not a saved model.
 """
 
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from mnist_cnn.data import IMAGE_SHAPE, check_images
+from mnist_cnn.data import INPUT_SHAPE, check_images
 from mnist_cnn.reading.export import EXPORTED_SUFFIX, exported_path, no_model
 
 if TYPE_CHECKING:
     import keras
 
-INPUT_SHAPE = (*IMAGE_SHAPE, 1)  # what a network reads: one image as `data.preprocess_images` prepares it
 Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
 
 
@@ -97,3 +98,28 @@ def litert_network(path: str | os.PathLike) -> Network:
         return interpreter.get_tensor(output_details["index"]).copy()
 
     return network
+
+
+def load_model(path: str | os.PathLike) -> keras.Model:
+    """Load a saved `.keras` model with Keras's safe mode, as plain `keras.saving.load_model` does."""
+    import keras
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(no_model(path))
+    # The package's models are .keras zip archives holding config.json. Of any other file Keras
+    # says "File not found" or raises a KeyError: say instead what is there.
+    if path.suffix != ".keras":
+        found = f"a file named {path.name}"
+    elif not zipfile.is_zipfile(path):
+        with path.open("rb") as file:
+            found = f"a file that is not a zip archive, beginning {file.read(16)!r}"
+    else:
+        with zipfile.ZipFile(path) as archive:
+            found = None if "config.json" in archive.namelist() else "a zip archive without config.json"
+    if found is not None:
+        raise ValueError(
+            f"{path} is there but is not a saved Keras model: expected a .keras file, "
+            f"the zip archive holding config.json that model.save writes, found {found}."
+        )
+    return keras.saving.load_model(path, safe_mode=True)

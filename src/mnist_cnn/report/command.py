@@ -92,7 +92,8 @@ def export(model: Path) -> int:
     from mnist_cnn.report.quiet import notices_dropped
 
     with notices_dropped():  # TensorFlow's and the converter's INFO lines, from their start
-        from mnist_cnn.reading.export import export_litert, load_model
+        from mnist_cnn.reading.export import export_litert
+        from mnist_cnn.reading.saved_models import load_model
 
         try:
             loaded = load_model(model)

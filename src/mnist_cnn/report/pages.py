@@ -1,6 +1,6 @@
 """The pages of a notebook's run: summary first with its contents, with or without the code, and its figures.
 
-`report` runs the notebooks; this module turns a run into HTML with nbconvert: `<name>.html` (the
+`runner` runs the notebooks; this module turns a run into HTML with nbconvert: `<name>.html` (the
 whole run), `<name>.results.html` (the reader's page: no code, the recipe as text), the figures as
 PNG files, and the page of a run that stopped before its end. A run's files are written together:
 all of them, or, if one cannot be written (a full disk), none.

@@ -107,7 +107,8 @@ def check_notebook(namespace: dict[str, object]) -> None:
     """A notebook's setup: `parameters.check_notebook(globals())`.
 
     (1) Replace OUTPUT_DIR in `namespace` by $MNIST_CNN_OUTPUT_DIR when that variable is set (only
-    that one: the recipe's values come from the parameters cell, or from papermill's parameters);
+    that one, and it wins over a value papermill injected: the tests point it at a temporary
+    folder; the recipe's values come from the parameters cell, or from papermill's parameters);
     (2) check every known parameter in `namespace`, raising a ParameterError (one sentence) for the
     first that is not allowed.
     """

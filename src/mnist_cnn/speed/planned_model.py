@@ -74,7 +74,7 @@ class PlannedModel(keras.Model):
         return outputs
 
 
-def bfloat16_convolution(layer: keras.layers.Conv2D, inputs):
+def bfloat16_convolution(layer: keras.layers.Conv2D, inputs: keras.KerasTensor) -> keras.KerasTensor:
     """What `layer` computes, in bfloat16 from its float32 weights (as Keras's mixed_bfloat16 policy does)."""
     outputs = layer.convolution_op(keras.ops.cast(inputs, "bfloat16"), keras.ops.cast(layer.kernel, "bfloat16"))
     if layer.use_bias:

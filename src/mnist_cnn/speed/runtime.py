@@ -80,7 +80,7 @@ def planned_fit(
     if plan.own_batches:
         from mnist_cnn.speed.tensorflow_side import batches
     if not isinstance(training, tuple):
-        data = {"x": training, "steps_per_epoch": math.ceil(samples / batch_size)}
+        data = {"x": training, "steps_per_epoch": math.ceil(samples / batch_size), "shuffle": False}
     elif plan.own_batches:
         data = {"x": batches(*training, batch_size, shuffle_seed=seed), "shuffle": False}
     else:
