@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.reading.distortions import MAX_INK_LOSS, Distortions, distort
-from mnist_cnn.training import distorted_batches
+from mnist_cnn.training import DistortedBatches
 
 SIZE = 28
 
@@ -334,10 +334,13 @@ def labelled(count: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def epochs(count: int, images: np.ndarray, labels: np.ndarray, batch_size: int, **keywords):
-    """The first `count` epochs of `distorted_batches`, each a list of its batches."""
-    batches = distorted_batches(images, labels, batch_size, **{"seed": 0, "distort": Distortions(), **keywords})
-    per_epoch = -(-len(images) // batch_size)
-    return [[next(batches) for _ in range(per_epoch)] for _ in range(count)]
+    """The first `count` epochs of `DistortedBatches`, each a list of its batches, as `fit` goes through them."""
+    data = DistortedBatches(images, labels, batch_size, **{"seed": 0, "distort": Distortions(), **keywords})
+    result = []
+    for _ in range(count):
+        result.append([data[index] for index in range(len(data))])
+        data.on_epoch_end()
+    return result
 
 
 def test_batches_have_the_right_sizes_and_hold_every_sample_once_an_epoch():

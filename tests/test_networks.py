@@ -165,14 +165,14 @@ def test_the_robust_schedule_spans_its_epochs():
 def test_a_short_run_trains_on_distorted_digits(mnist, monkeypatch):
     images, labels = preprocess_images(mnist["x_train"][:1000]), one_hot(mnist["y_train"][:1000])
     distorted = []
-    batches_of = training.distorted_batches
+    batch_of = training.DistortedBatches.__getitem__
 
-    def spy(*arguments, **keywords):  # what training is given: the batches `distorted_batches` makes
-        for batch in batches_of(*arguments, **keywords):
-            distorted.append(batch[0])
-            yield batch
+    def spy(self, index):  # what training is given: the batches DistortedBatches makes
+        batch = batch_of(self, index)
+        distorted.append(batch[0])
+        return batch
 
-    monkeypatch.setattr(training, "distorted_batches", spy)
+    monkeypatch.setattr(training.DistortedBatches, "__getitem__", spy)
     model = build_robust_model(1000, epochs=1, seed=0)
     before = [weights.copy() for weights in model.get_weights()]
     history = training.train(model, images, labels, epochs=1, seed=0, distort=Distortions(), verbose=0)

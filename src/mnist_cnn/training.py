@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import itertools
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -40,7 +39,7 @@ def train(
 
     The last `validation_split` is held out for validation, as Keras does. The seed fixes the
     shuffling: the same seed, plan and initial weights give the same weights on the same machine.
-    With `distort`, each epoch trains on fresh distorted copies (`distorted_batches`).
+    With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`).
     """
     images, labels = check_images(images, channel=True), np.asarray(labels)
     if labels.shape != (len(images), model.output_shape[-1]):
@@ -53,24 +52,12 @@ def train(
         raise ValueError(f"Expected at least 1 epoch and a batch size of at least 1, found {epochs} and {batch_size}.")
     keras.utils.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
-    verbose = 1 if verbose == "auto" else verbose
-    # The callbacks get the user's model, not the one the plan trains it through.
-    callbacks = keras.callbacks.CallbackList(
-        list(callbacks),
-        add_history=True,
-        add_progbar=verbose != 0,
-        model=model,
-        verbose=verbose,
-        epochs=epochs,
-        steps=math.ceil(split / batch_size),
-    )
     training = (images[:split], labels[:split])
     if distort is not None:
-        training = distorted_batches(*training, batch_size, seed=seed, distort=distort)
+        training = DistortedBatches(*training, batch_size, seed=seed, distort=distort)
     validation = (images[split:], labels[split:]) if split < len(images) else None
-    fit = speed.planned_fit(model, training, validation, batch_size=batch_size, seed=seed, samples=split)
-    fit(epochs=epochs, callbacks=callbacks, verbose=verbose)
-    return model.history
+    options = {"epochs": epochs, "batch_size": batch_size, "seed": seed, "callbacks": callbacks}
+    return speed.planned_fit(model, training, validation, **options, verbose=1 if verbose == "auto" else verbose)
 
 
 def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -> int:
@@ -85,17 +72,27 @@ def steps_per_epoch(
     return math.ceil(training_samples(train_samples, validation_split) / batch_size)
 
 
-def distorted_batches(
-    images: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int, distort: Distort
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Batches of images distorted by `distort`, with their labels, reshuffled and distorted afresh each epoch.
+class DistortedBatches(keras.utils.PyDataset):
+    """An epoch's batches of images distorted by `distort`, and their labels; reshuffled, distorted afresh each epoch.
 
     Epoch e's order comes from `numpy.random.default_rng([seed, e])` and its batch i's distortions
-    from `default_rng([seed, e, i + 1])`: the same seed gives the same batches. Endless: `fit`
-    takes `steps_per_epoch` of them per epoch.
+    from `default_rng([seed, e, i + 1])`: the same seed gives the same batches.
     """
-    for epoch in itertools.count():
-        order = np.random.default_rng([seed, epoch]).permutation(len(images))
-        for index, start in enumerate(range(0, len(images), batch_size)):
-            rows = order[start : start + batch_size]
-            yield distort(images[rows], np.random.default_rng([seed, epoch, index + 1])), labels[rows]
+
+    def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, *, seed: int, distort: Distort):
+        super().__init__()
+        self.images, self.labels, self.batch_size, self.seed, self.distort = images, labels, batch_size, seed, distort
+        self.epoch, self.order = 0, np.random.default_rng([seed, 0]).permutation(len(images))
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.images) / self.batch_size)
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
+        return self.distort(self.images[rows], np.random.default_rng([self.seed, self.epoch, index + 1])), self.labels[
+            rows
+        ]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = np.random.default_rng([self.seed, self.epoch]).permutation(len(self.images))

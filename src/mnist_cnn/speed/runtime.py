@@ -18,10 +18,9 @@ Importing this module, or building a model, changes nothing.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
 
 import keras
 import numpy as np
@@ -31,7 +30,7 @@ from mnist_cnn.speed.planned_model import planned_model, training_model
 
 DEFAULT_BATCH_SIZE = 64  # the original recipe's
 PREDICTION_BATCH_SIZE = 1024  # large batches keep the cores busy: no gradients to hold in memory
-_chosen: str | None = None  # the mode `use` chose in this process, if it was called
+_chosen: tuple[str, int] | None = None  # the mode and batch size `use` chose in this process, if it was called
 _told = False  # whether the line on how to get the rest was printed
 
 
@@ -43,15 +42,18 @@ def use(mode: str = "auto", *, batch_size: int = DEFAULT_BATCH_SIZE) -> Executio
     """
     global _chosen
     plan = _set_up(mode, batch_size)
-    _chosen = mode
+    _chosen = (mode, batch_size)
     return plan
 
 
-def plan_for(batch_size: int) -> ExecutionPlan:
-    """The plan training runs in batches of `batch_size`: the mode `use` chose, else "auto" as far as it can go."""
+def plan_for(batch_size: int, *, training: bool = False) -> ExecutionPlan:
+    """The plan in force: the one `use` chose, else "auto" for `batch_size` as far as the started runtime allows.
+
+    Without `use`, the first `training` run that gets whole batches says in one line how to get the rest.
+    """
     global _told
-    plan = _set_up(_chosen or "auto", batch_size)
-    if _chosen is None and not _told and plan.threads_fixed:
+    plan = _set_up(*(_chosen or ("auto", batch_size)))
+    if training and _chosen is None and not _told and plan.threads_fixed:
         wanted = plan_execution(plan.machine, batch_size=batch_size, backend_name=plan.backend)
         print(
             f"Training whole batches: TensorFlow started before its threads could be set. For {wanted.shards} "
@@ -64,35 +66,52 @@ def plan_for(batch_size: int) -> ExecutionPlan:
 
 def planned_fit(
     model: keras.Model,
-    training: tuple[np.ndarray, np.ndarray] | Iterator[tuple[np.ndarray, np.ndarray]],
+    training: tuple[np.ndarray, np.ndarray] | keras.utils.PyDataset,
     validation: tuple[np.ndarray, np.ndarray] | None,
     *,
+    epochs: int,
     batch_size: int,
     seed: int,
-    samples: int = 0,
-) -> Callable[..., keras.callbacks.History]:
-    """`fit`, given its data, of the model that trains the compiled `model` as the plan says: call it with epochs etc.
+    callbacks: Sequence[keras.callbacks.Callback] = (),
+    verbose: int = 1,
+) -> keras.callbacks.History:
+    """Fit the compiled `model` as the plan says, on `training` and `validation`; return its history.
 
-    `training` is (images, labels), shuffled each epoch by `seed`, or endless batches of its own
-    (an iterator, of which an epoch takes as many as `samples` images make).
+    `training` is (images, labels), reshuffled each epoch by `seed`, or batches of its own (a
+    PyDataset). The model the plan trains runs `model`'s own layers and weights, so what it learns,
+    `model` holds; the callbacks are given `model` itself.
     """
-    plan = plan_for(batch_size)
+    plan = plan_for(batch_size, training=True)
     if plan.own_batches:
         from mnist_cnn.speed.tensorflow_side import batches
-    if not isinstance(training, tuple):
-        data = {"x": training, "steps_per_epoch": math.ceil(samples / batch_size), "shuffle": False}
+    if isinstance(training, keras.utils.PyDataset):
+        data, steps = {"x": training, "shuffle": False}, len(training)
     elif plan.own_batches:
         data = {"x": batches(*training, batch_size, shuffle_seed=seed), "shuffle": False}
     else:
         data = {"x": training[0], "y": training[1], "batch_size": batch_size, "shuffle": True}
+    if not isinstance(training, keras.utils.PyDataset):
+        steps = math.ceil(len(training[0]) / batch_size)
     if validation is not None and plan.own_batches:
         validation = batches(*validation, batch_size)
-    return functools.partial(training_model(model, plan).fit, **data, validation_data=validation)
+    callbacks = keras.callbacks.CallbackList(
+        list(callbacks),
+        add_history=True,
+        add_progbar=verbose != 0,
+        model=model,
+        verbose=verbose,
+        epochs=epochs,
+        steps=steps,
+    )
+    training_model(model, plan).fit(
+        **data, validation_data=validation, epochs=epochs, callbacks=callbacks, verbose=verbose
+    )
+    return model.history
 
 
 def planned_predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
     """`model`'s predictions for `images`, in large batches, run as the plan says (in float32)."""
-    network = planned_model(model, plan_for(DEFAULT_BATCH_SIZE))
+    network = planned_model(model, plan_for(PREDICTION_BATCH_SIZE))
     return network.predict(images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
 
 
