@@ -224,6 +224,14 @@ def test_a_bad_output_folder_from_the_environment_stops_the_command(tmp_path, ca
     )
 
 
+def test_a_relative_data_path_is_made_absolute_for_the_kernel(tmp_path, monkeypatch):
+    notebook = write_notebook(tmp_path / "first", {"parameters": "DATA = ''\nUSPS = ''"})
+    monkeypatch.chdir(tmp_path)
+    given = [("DATA", "data/mnist.npz"), ("USPS", "")]
+    injected = runner.injected_parameters([notebook], given, tmp_path / "out")
+    assert injected == {notebook: {"DATA": str(tmp_path / "data" / "mnist.npz"), "USPS": ""}}
+
+
 def test_a_parameter_applies_to_the_notebooks_that_have_it(tmp_path, monkeypatch):
     first = write_notebook(tmp_path / "first", {"parameters": "EPOCHS = 5\nOUTPUT_DIR = '..'"})
     second = write_notebook(tmp_path / "second", {"parameters": "PHOTOS = 1000\nEPOCHS = 10\nMIN_TEST_ACCURACY = 0.99"})

@@ -10,6 +10,10 @@ teach); each subpackage is a wing. The rules:
 - outside the core's training and evaluation, `speed` is reached only for its pure `plan` (the
   report's check of the EXECUTION parameter), which imports no backend;
 - the core stays small: at most `CORE_LINES` lines.
+
+The package's `__init__` (its map, and the first import of `reading.opencv`, which undoes OpenCV's
+change to LD_LIBRARY_PATH before Keras imports OpenCV) and `__main__` (the command line's entry)
+are not counted as the core.
 """
 
 from __future__ import annotations

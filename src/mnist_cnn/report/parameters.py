@@ -14,11 +14,13 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from mnist_cnn.data import TRAIN_SAMPLES
+from mnist_cnn.data import DATA_ENVIRONMENT_VARIABLE, TRAIN_SAMPLES
+from mnist_cnn.reading.usps import USPS_ENVIRONMENT_VARIABLE
 from mnist_cnn.speed.plan import MODES
 
 OUTPUT_DIR_VARIABLE = "MNIST_CNN_OUTPUT_DIR"  # where the results go, when set: it replaces a notebook's OUTPUT_DIR
-LOCATION_VARIABLES = ("MNIST_CNN_DATA", "MNIST_CNN_USPS", OUTPUT_DIR_VARIABLE)  # paths: made absolute for a kernel
+# The location variables: paths, made absolute for a kernel (which runs in notebooks/).
+LOCATION_VARIABLES = (DATA_ENVIRONMENT_VARIABLE, USPS_ENVIRONMENT_VARIABLE, OUTPUT_DIR_VARIABLE)
 MIN_TRAIN_SAMPLES = 1_000  # fewer leave too few per digit for the validation split and the plots
 USPS_TEST_DIGITS = 4_649  # the USPS test digits (`usps.load()`'s second half) the third notebook may photograph
 

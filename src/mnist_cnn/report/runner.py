@@ -71,6 +71,7 @@ PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (
 STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}  # what stops a run, and how to say so
 KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
 ENGINE = "mnist_cnn-report"  # the papermill engine the report registers: nbclient's, with a ReportClient
+PATHS = ("DATA", "USPS")  # parameters that name a file: a relative one is taken from the current folder
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,8 @@ def injected_parameters(
     notebooks: Sequence[Path], given: Sequence[tuple[str, str]], output_dir: Path
 ) -> dict[Path, dict[str, object]]:
     """What papermill injects into each notebook: the `-p NAME VALUE` pairs `given` for the parameters its
-    `parameters` cell sets, each typed like its default, and OUTPUT_DIR, `output_dir` made absolute.
+    `parameters` cell sets, each typed like its default, and OUTPUT_DIR, `output_dir`; paths are made
+    absolute, since the kernel runs in the notebook's folder.
 
     A name applies to the notebooks that have it; the last value given for a name wins. Raises a
     ParameterError (one sentence) for a name no notebook has, for OUTPUT_DIR (`--output-dir` sets it), or
@@ -329,6 +331,7 @@ def injected_parameters(
             raise ParameterError(f"-p OUTPUT_DIR {shlex.quote(raw)}: the output folder is set with --output-dir.")
         if not any(name in own for own in defaults.values()):
             raise no_such_parameter(f"-p {name} {shlex.quote(raw)}", name, defaults)
+    values = {name: os.path.abspath(raw) if name in PATHS and raw else raw for name, raw in values.items()}
     injected = {}
     for path, own in defaults.items():
         injected[path] = {
