@@ -55,7 +55,7 @@ format: $(INSTALLED) ## let ruff fix what it can and format the code and the not
 	$(BIN)/ruff format $(LINTED)
 
 lab: $(INSTALLED) ## open the notebooks in JupyterLab
-	$(BIN)/jupyter lab notebooks
+	TF_CPP_MIN_LOG_LEVEL=$${TF_CPP_MIN_LOG_LEVEL:-1} $(BIN)/jupyter lab notebooks
 
 # jupytext says what it did for each file (Updating, Unchanged); its warning that a notebook is not
 # trusted (signed by this machine's Jupyter) is noise here, filtered out.

@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
     marked = [item for item in items if "tensorflow" in item.keywords]
     if not marked:
         return  # and Keras is not imported yet
-    from mnist_cnn.report.quiet import notices_dropped
+    from mnist_cnn.reading.quiet import notices_dropped
 
     with notices_dropped():  # TensorFlow's start-up notices, which would land among pytest's lines
         import keras

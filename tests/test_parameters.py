@@ -138,3 +138,10 @@ def test_kernel_environment_makes_the_locations_absolute(monkeypatch, tmp_path):
     assert environment["MNIST_CNN_USPS"] == os.path.join(str(tmp_path), "usps.mat")
     assert environment["MNIST_CNN_OUTPUT_DIR"] == os.path.join(str(tmp_path), "out")
     assert environment["MNIST_CNN_EPOCHS"] == "1"
+
+
+def test_a_kernel_gets_tensorflows_info_lines_off_unless_you_set_their_level(monkeypatch):
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    assert parameters.kernel_environment()["TF_CPP_MIN_LOG_LEVEL"] == "1"
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "0")
+    assert parameters.kernel_environment()["TF_CPP_MIN_LOG_LEVEL"] == "0"

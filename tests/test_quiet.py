@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mnist_cnn.report.quiet import is_notice
+from mnist_cnn.reading.quiet import is_notice
 
 NOTICES = (
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
@@ -58,7 +58,7 @@ def test_other_lines_pass_as_they_come_and_survive_an_error():
     # and an error inside loses nothing.
     script = (
         "import os, sys\n"
-        "from mnist_cnn.report.quiet import notices_dropped\n"
+        "from mnist_cnn.reading.quiet import notices_dropped\n"
         "try:\n"
         "    with notices_dropped():\n"
         f"        os.write(2, {(NOTICES + WARNINGS).encode()!r})\n"
@@ -76,7 +76,7 @@ def test_other_lines_pass_as_they_come_and_survive_an_error():
 def test_lines_are_not_held_back_until_the_end():
     script = (
         "import os, select, sys, time\n"
-        "from mnist_cnn.report.quiet import notices_dropped\n"
+        "from mnist_cnn.reading.quiet import notices_dropped\n"
         "with notices_dropped():\n"
         "    os.write(2, b'first\\n')\n"
         "    time.sleep(3)\n"  # the reader below sees 'first' before this block ends

@@ -145,13 +145,13 @@ def test_describe_run_gives_the_results_first():
     assert any(line.startswith("| versions | python 3.") for line in lines)
 
 
-def test_export_logs_nothing_even_where_tensorflow_logs_info(tmp_path, caplog):
+def test_export_logs_nothing_even_where_tensorflow_logs_info(tmp_path, caplog, capfd):
     caplog.set_level(logging.INFO, logger="tensorflow")  # as TensorFlow sets itself in Jupyter
     model = build_model(seed=0)
     export_litert(model, saving.save_model(model, tmp_path / "mnist_cnn.keras"))
     assert logging.getLogger("tensorflow").level == logging.INFO  # set back after the export
     assert [record.getMessage() for record in caplog.records] == []
-    # (The converter's C++ lines go to the stderr descriptor: the terminal, not the notebook; `export` drops them.)
+    assert capfd.readouterr() == ("", "")  # nor the converter's lines on the stderr descriptor
     assert (tmp_path / "mnist_cnn.tflite").stat().st_mtime >= (tmp_path / "mnist_cnn.keras").stat().st_mtime
 
 

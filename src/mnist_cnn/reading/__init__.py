@@ -4,7 +4,8 @@
 saved model's LiteRT export, which `saved_models` runs without TensorFlow; `predict` reads image
 files (`python -m mnist_cnn predict`); `drawing_pad` is the notebooks' pad. To measure and train
 for it (the third notebook): `usps` (other writers' digits), `photos` (them rendered as phone
-photos), `distortions` (what the robust model trains on), `evaluation` and `figures`. None of it
+photos), `distortions` (what the robust model trains on), `photo_accuracy` and `figures`;
+`opencv` and `quiet` keep OpenCV and TensorFlow from changing or cluttering anything. None of it
 imports the training stack, nor TensorFlow or Keras when imported (`export` and `drawing_pad` need
 Keras only when called).
 """

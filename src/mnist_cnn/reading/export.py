@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mnist_cnn.reading.quiet import notices_dropped
 from mnist_cnn.saving import write_atomically
 
 if TYPE_CHECKING:
@@ -54,8 +55,9 @@ def export_litert(model: keras.Model, model_path: str | os.PathLike) -> Path | N
     level = logger.level
     logger.setLevel(max(level, logging.WARNING))
     try:
-        return write_atomically(
-            exported, lambda temporary: model.export(str(temporary), format="litert", verbose=False)
-        )
+        with notices_dropped():  # the converter's own INFO lines, and the two options it says it ignores
+            return write_atomically(
+                exported, lambda temporary: model.export(str(temporary), format="litert", verbose=False)
+            )
     finally:
         logger.setLevel(level)

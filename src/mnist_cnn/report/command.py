@@ -89,7 +89,7 @@ def answer(prediction: Prediction, top: int) -> str:
 
 def export(model: Path) -> int:
     """Write the LiteRT export of a saved model beside it (needs TensorFlow)."""
-    from mnist_cnn.report.quiet import notices_dropped
+    from mnist_cnn.reading.quiet import notices_dropped
 
     with notices_dropped():  # TensorFlow's and the converter's INFO lines, from their start
         from mnist_cnn.reading.export import export_litert
