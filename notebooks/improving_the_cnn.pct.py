@@ -214,7 +214,8 @@ metrics = saving.save_run(
     model_path=saving.IMPROVED_MODEL_PATH,
     metrics_path="reports/improved_cnn_metrics.json",
 )
-export.export_litert(final_model, Path(OUTPUT_DIR) / saving.IMPROVED_MODEL_PATH)
+exported = export.export_litert(final_model, Path(OUTPUT_DIR) / saving.IMPROVED_MODEL_PATH)
+print(f"Saved {saving.IMPROVED_MODEL_PATH} and {exported.name} beside it, reports/ablation.csv and the metrics")
 
 # %% tags=["summary", "nbval-ignore-output"]
 Markdown(summary.describe_run(metrics))

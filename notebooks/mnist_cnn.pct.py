@@ -246,7 +246,8 @@ metrics = saving.save_run(
     how_it_ran=plan.record(),
     history=history,
 )
-export.export_litert(model, Path(OUTPUT_DIR) / saving.MODEL_PATH)
+exported = export.export_litert(model, Path(OUTPUT_DIR) / saving.MODEL_PATH)
+print(f"Saved {saving.MODEL_PATH} and {exported.name} beside it, reports/history.csv and reports/metrics.json")
 
 # %% tags=["summary", "nbval-ignore-output"]
 Markdown(summary.describe_run(metrics))
