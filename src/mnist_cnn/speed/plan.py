@@ -26,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MODES = ("auto", "plain")
@@ -43,7 +43,7 @@ class Machine:
 
     cpu_model: str
     cores: int
-    cpu_flags: frozenset[str] = frozenset()
+    cpu_flags: frozenset[str] = field(default=frozenset(), repr=False)  # a set's order differs per process
     gpus: tuple[str, ...] = ()
 
     def describe(self) -> str:
