@@ -26,6 +26,10 @@ def drawn(kind: str, side: int = 28) -> np.ndarray:
         cv2.ellipse(canvas, centre, axes, 0, 0, 360, 255, thickness)
     elif kind == "bar":
         cv2.line(canvas, (round(14 * scale), round(4 * scale)), (round(14 * scale), round(24 * scale)), 255, thickness)
+    elif kind == "square":  # a square outline: its sides show how the camera sees straight, parallel lines
+        cv2.rectangle(
+            canvas, (round(5 * scale), round(5 * scale)), (round(23 * scale), round(23 * scale)), 255, thickness
+        )
     else:  # a hook, like a 7
         points = np.array([[8, 5], [20, 5], [12, 24]]) * scale
         cv2.polylines(canvas, [points.round().astype(np.int32)], False, 255, thickness)
@@ -55,12 +59,19 @@ def box(mask: np.ndarray) -> tuple[int, int, int, int]:
 # Every condition.
 
 
+FIRST_CONDITIONS = ["clean scan", "JPEG", "ruled", "squared", "shadow", "coloured ink", "small", "rotated"]
+CAMERA_CONDITIONS = ["perspective", "defocus", "motion blur", "glare", "crease", "low light"]
+WRITING_CONDITIONS = ["neighbour", "pencil", "red pen", "chalk", "form box"]
+# Those whose ink is not all inside the frame (a neighbour's, a row of boxes), or not dark on light (chalk).
+NOT_DARK_INK_INSIDE = ["neighbour", "chalk", "form box"]
+
+
 def test_conditions_are_the_documented_ones_in_order():
-    assert list(CONDITIONS) == ["clean scan", "JPEG", "ruled", "squared", "shadow", "coloured ink", "small", "rotated"]
+    assert list(CONDITIONS) == FIRST_CONDITIONS + CAMERA_CONDITIONS + WRITING_CONDITIONS
     assert all(isinstance(text, str) and text and "\n" not in text for text in CONDITIONS.values())
 
 
-@pytest.mark.parametrize("condition", CONDITIONS)
+@pytest.mark.parametrize("condition", [condition for condition in CONDITIONS if condition not in NOT_DARK_INK_INSIDE])
 @pytest.mark.parametrize("name", DIGITS)
 def test_each_condition_gives_an_rgb_photo_of_dark_ink_on_light_paper(condition, name):
     for seed in SEEDS:
@@ -94,7 +105,7 @@ def test_photographs_gives_one_photo_per_image_and_a_prefix_renders_the_same():
 
 def test_conditions_share_the_frame_and_placement_for_one_seed():
     clean = photograph(DIGITS["ring"], "clean scan", np.random.default_rng(5))
-    for condition in ("JPEG", "ruled", "squared", "shadow", "coloured ink"):
+    for condition in ("JPEG", "ruled", "squared", "shadow", "coloured ink", "crease", "low light", "pencil", "red pen"):
         photo = photograph(DIGITS["ring"], condition, np.random.default_rng(5))
         assert photo.shape == clean.shape
         assert np.abs(np.subtract(box(ink(photo)), box(ink(clean)))).max() <= 3
@@ -210,6 +221,157 @@ def test_a_number_puts_each_digit_in_its_own_columns_left_to_right(condition):
         assert widths[0] < 0.6 * widths[1:3].min()  # the bar first, narrower than the ring and the hook after it
         heights = [np.ptp(ink(photo)[:, start:end].nonzero()[0]) for start, end in zip(starts, ends)]
         assert max(heights) / min(heights) < 1.4  # similar sizes, the 16x16 ring as tall as the rest
+
+
+def test_every_condition_draws_the_same_from_the_rng_it_is_given():
+    # A caller photographing several digits with one rng gets the same later photos whatever the conditions.
+    after = []
+    for condition in CONDITIONS:
+        rng = np.random.default_rng(9)
+        photograph(DIGITS["hook"], condition, rng)
+        after.append(rng.integers(2**32))
+    assert len(set(after)) == 1
+
+
+def side_directions(photo: np.ndarray) -> list[float]:
+    """The directions (degrees) of the four sides of the ink's outline, fitted by a quadrilateral."""
+    contours, _ = cv2.findContours(ink(photo).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=cv2.contourArea)
+    corners = cv2.approxPolyDP(outline, 0.04 * cv2.arcLength(outline, True), True)[:, 0].astype(float)
+    assert len(corners) == 4
+    return [float(np.degrees(np.arctan2(*(corners[(k + 1) % 4] - corners[k])[::-1]))) for k in range(4)]
+
+
+def test_perspective_makes_a_square_s_opposite_sides_meet():
+    def skew(directions: list[float]) -> float:  # the larger angle between opposite sides
+        apart = [abs((directions[k] - directions[k + 2] + 90) % 180 - 90) for k in (0, 1)]
+        return max(apart)
+
+    for seed in SEEDS:
+        assert skew(side_directions(photograph(drawn("square"), "JPEG", np.random.default_rng(seed)))) < 3
+        assert skew(side_directions(photograph(drawn("square"), "perspective", np.random.default_rng(seed)))) > 5
+
+
+def sharpness(photo: np.ndarray) -> float:
+    """The steepest edges' gradient: the 99.5th percentile of the grey image's gradient magnitude."""
+    image = grey(photo)
+    return float(np.percentile(np.hypot(cv2.Sobel(image, cv2.CV_32F, 1, 0), cv2.Sobel(image, cv2.CV_32F, 0, 1)), 99.5))
+
+
+@pytest.mark.parametrize("condition", ["defocus", "motion blur"])
+def test_defocus_and_motion_blur_soften_the_edges(condition):
+    for seed in SEEDS:
+        plain = photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed))
+        blurred = photograph(DIGITS["ring"], condition, np.random.default_rng(seed))
+        assert sharpness(blurred) < 0.85 * sharpness(plain)
+
+
+def test_the_blurs_are_a_disc_and_a_line():
+    disc = photos._disc(3.0)
+    assert disc.shape == (7, 7) and disc.sum() == pytest.approx(1) and disc[3, 3] == disc.max()
+    assert disc[0, 0] == 0 and disc[0, 3] > 0 and np.allclose(disc, disc.T) and np.allclose(disc, disc[::-1])
+    streak = photos._streak(8.0, 0.0)  # horizontal
+    middle = streak.shape[0] // 2
+    assert streak.sum() == pytest.approx(1) and streak[middle].sum() > 0.6
+    rows, columns = np.nonzero(streak > 0.005)
+    assert set(rows) <= {middle - 1, middle, middle + 1} and 7 <= np.ptp(columns) + 1 <= 10
+
+
+def test_glare_brightens_a_patch_and_leaves_most_strokes():
+    for seed in range(12):
+        plain = photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed))
+        glared = photograph(DIGITS["ring"], "glare", np.random.default_rng(seed))
+        lighter = grey(glared) - grey(plain)  # the same camera noise: the difference is the glare
+        assert np.percentile(lighter, 1) >= -3 and 0.005 < (lighter > 4).mean() < 0.2
+        kept = ink(glared) & ink(plain)
+        assert kept.sum() > 0.5 * ink(plain).sum()
+
+
+def test_a_crease_is_a_step_in_shade_along_a_line_across_the_page():
+    for seed in SEEDS:
+        plain = grey(photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed)))
+        creased = grey(photograph(DIGITS["ring"], "crease", np.random.default_rng(seed)))
+        shaded = cv2.medianBlur(((creased + 1) / (plain + 1) < 0.96).astype(np.uint8), 5).astype(bool)
+        assert 0.05 < shaded.mean() < 0.95  # one side of the fold darker
+        edges = np.concatenate([shaded[0], shaded[-1], shaded[:, 0], shaded[:, -1]])
+        assert edges.any() and not edges.all()  # the fold runs out to the frame's edges
+    light = photos._crease(60, 80, (30.0, 40.0), np.random.default_rng(0), 40.0)
+    levels = np.round(light, 3)
+    assert levels.max() >= 1.0 and photos.CREASE_SHADE[0] - 0.01 <= np.median(levels[levels < 1]) < 1
+    line = (np.abs(light - 1) > 0.06) & (np.abs(light - np.median(levels[levels < 1])) > 0.06)
+    assert 0 < line.mean() < 0.1  # the fold's own line: thin
+
+
+def test_low_light_is_dim_flat_and_noisy():
+    for seed in SEEDS:
+        plain = grey(photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed)))
+        dim = grey(photograph(DIGITS["ring"], "low light", np.random.default_rng(seed)))
+        assert np.median(dim) < 0.55 * np.median(plain)
+        assert np.median(dim) - dim.min() < 0.6 * (np.median(plain) - plain.min())  # less contrast
+
+        def noise(image: np.ndarray) -> float:  # relative to the paper's brightness
+            return float(np.std(image - cv2.medianBlur(image.astype(np.uint8), 5)) / np.median(image))
+
+        assert noise(dim) > 1.5 * noise(plain)
+
+
+def test_a_neighbour_s_strokes_are_cut_by_the_frame_beside_the_digit():
+    for seed in range(12):
+        plain = ink(photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed)))
+        photo = ink(photograph(DIGITS["ring"], "neighbour", np.random.default_rng(seed)))
+        assert np.concatenate([photo[0], photo[-1], photo[:, 0], photo[:, -1]]).any()  # cut by the edge
+        top, bottom, left, right = box(plain)
+        digit = photo[top : bottom + 1, left : right + 1]
+        assert (digit == plain[top : bottom + 1, left : right + 1]).mean() > 0.97  # the digit itself as it was
+
+
+def core_colour(photo: np.ndarray) -> np.ndarray:
+    """The median colour of the strokes' inside (the ink eroded by a pixel)."""
+    core = cv2.erode(ink(photo).astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return np.median(photo[core].astype(np.float32), axis=0)
+
+
+def test_pencil_is_light_grey_and_red_pen_red():
+    for seed in SEEDS:
+        pencil = core_colour(photograph(DIGITS["ring"], "pencil", np.random.default_rng(seed)))
+        assert np.ptp(pencil) < 20 and 100 <= pencil.mean() <= 160
+        assert core_colour(photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed))).mean() < 80
+        red = core_colour(photograph(DIGITS["ring"], "red pen", np.random.default_rng(seed)))
+        assert red[0] - max(red[1], red[2]) > 80
+
+
+def test_chalk_is_light_on_a_dark_board():
+    for seed in SEEDS:
+        photo = photograph(DIGITS["ring"], "chalk", np.random.default_rng(seed))
+        board = np.median(grey(photo))
+        chalk = grey(photo) > board + 60
+        plain = ink(photograph(DIGITS["ring"], "JPEG", np.random.default_rng(seed)))
+        assert board < 90 and 0.002 < chalk.mean() < 0.3
+        assert np.abs(np.subtract(box(chalk), box(plain))).max() <= 4  # where the digit is
+
+
+def test_a_form_box_is_printed_around_the_digit():
+    for seed in range(12):
+        plain = ink(photograph(DIGITS["hook"], "JPEG", np.random.default_rng(seed)))
+        boxed = grey(photograph(DIGITS["hook"], "form box", np.random.default_rng(seed)))
+        printed = boxed < 0.85 * np.median(boxed)  # thin printed lines are fainter than ink
+        top, bottom, left, right = box(plain)
+        rows = (printed.mean(axis=1) > 0.2).nonzero()[0]  # printed lines across
+        columns = (printed[top : bottom + 1].mean(axis=0) > 0.7).nonzero()[0]  # and down beside the digit
+        assert rows.min() <= top + 1 and rows.max() >= bottom - 1
+        assert columns.min() <= left + 1 and columns.max() >= right - 1
+
+
+def test_touching_digits_are_joined_up_and_the_default_keeps_them_apart():
+    digits = [DIGITS["bar"], DIGITS["ring"], DIGITS["hook"]]
+    for seed in SEEDS:
+        apart = photograph_number(digits, "clean scan", np.random.default_rng(seed))
+        again = photograph_number(digits, "clean scan", np.random.default_rng(seed), touching=False)
+        joined = photograph_number(digits, "clean scan", np.random.default_rng(seed), touching=True)
+        assert apart.tobytes() == again.tobytes()
+        marks = [cv2.connectedComponents(ink(photo).astype(np.uint8))[0] - 1 for photo in (apart, joined)]
+        assert marks == [3, 1]
+        assert joined.shape[1] <= apart.shape[1]
 
 
 # Bad input.

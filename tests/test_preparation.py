@@ -196,3 +196,106 @@ def test_images_from_pil_with_transparency():
 def test_a_picture_that_is_not_an_image_array():
     with pytest.raises(ValueError, match=r"Expected a uint8 picture of shape \(H, W\) or \(H, W, 3\), found float64"):
         find_digits(np.zeros((10, 10)))
+
+
+NEW_CONDITIONS = list(photos.CONDITIONS)[8:]
+
+
+def overlap(first: tuple[int, int, int, int], second: tuple[int, int, int, int]) -> float:
+    """Intersection over union of two boxes (left, top, width, height)."""
+    width = min(first[0] + first[2], second[0] + second[2]) - max(first[0], second[0])
+    height = min(first[1] + first[3], second[1] + second[3]) - max(first[1], second[1])
+    shared = max(width, 0) * max(height, 0)
+    return shared / (first[2] * first[3] + second[2] * second[3] - shared)
+
+
+@pytest.mark.parametrize("condition", NEW_CONDITIONS)
+def test_each_new_condition_gives_one_digit_where_it_was_written(condition):
+    for shape in ("1", "7", "0", "4"):
+        for seed in range(3):
+            (plain,) = find_digits(photos.photograph(drawn(shape), "JPEG", np.random.default_rng(seed)))
+            (found,) = find_digits(photos.photograph(drawn(shape), condition, np.random.default_rng(seed)))
+            # The same place and size as in the plain photo; the tilted page moves and foreshortens it.
+            assert overlap(found.box, plain.box) > (0.45 if condition == "perspective" else 0.75), (shape, seed)
+
+
+def test_a_mark_cut_by_the_frame_is_a_neighbour_s_and_dropped():
+    page = write(paper(160, 260), drawn("0"), 0, 30, 100)
+    write(page, drawn("7"), 130, 20, 110)
+    photo = page[:, 50:]  # the 0 half outside the picture, on its left
+    steps = preparation_steps(photo)
+    assert steps.mask[:, 0].any()  # the 0 is there, cut by the edge
+    (found,) = steps.digits
+    left, top, width, height = found.box
+    assert 80 <= left <= 100 and 80 <= height <= 110
+    assert similarity(found.image, prepare_digit(255 - drawn("7"))) > 0.85
+
+
+def test_a_lone_mark_cut_by_the_frame_is_kept():
+    photo = write(paper(160, 260), drawn("0"), 0, 30, 100)[:, 30:]
+    (found,) = find_digits(photo)
+    assert found.box[0] == 0 and found.box[3] > 60
+
+
+def box_lines(page: np.ndarray, left: int, top: int, right: int, bottom: int, shade: int = 60) -> np.ndarray:
+    """Print a thin box (2 pixels) from (left, top) to (right, bottom), inclusive, on an RGB page."""
+    cv2.rectangle(page, (left, top), (right, bottom), (shade, shade, shade), 2)
+    return page
+
+
+@pytest.mark.parametrize("right", [175, 150])  # the box a little larger than the digit, or touching the 7's bar
+def test_a_printed_box_around_a_digit_is_removed(right):
+    page = box_lines(write(paper(), drawn("7"), 50, 20, 120), 58, 15, right, 145)
+    steps = preparation_steps(page)
+    assert steps.mask[15:17, 70:100].any() and not steps.marks[15:17, 70:100].any()  # the top side is gone
+    (found,) = steps.digits
+    assert similarity(found.image, prepare_digit(255 - drawn("7"))) > 0.85
+
+
+def test_a_row_of_boxes_across_the_page_is_removed():
+    page = write(paper(160, 260), drawn("4"), 95, 25, 110)
+    for row in (22, 138):
+        page[row : row + 2] = 70
+    for column in (10, 90, 190):
+        page[22:140, column : column + 2] = 70
+    (found,) = find_digits(page)
+    assert similarity(found.image, prepare_digit(255 - drawn("4"))) > 0.85
+
+
+def test_an_empty_printed_box_is_only_lines():
+    with pytest.raises(NoDigit, match="^no digit found: only lines"):
+        find_digits(box_lines(paper(), 50, 20, 150, 140))
+
+
+def test_a_digit_s_loop_with_straight_sides_is_not_a_box():
+    # A 0 written boxy: straight sides 44 pixels long (runs the box rule looks at, too short for a line
+    # across the page) joined by rounded corners, a pen's width.
+    page, ink, radius = paper(), (30, 30, 30), 24
+    left, top, right, bottom = 54, 34, 146, 126
+    for start, end in [
+        ((left + radius, top), (right - radius, top)),
+        ((left + radius, bottom), (right - radius, bottom)),
+        ((left, top + radius), (left, bottom - radius)),
+        ((right, top + radius), (right, bottom - radius)),
+    ]:
+        cv2.line(page, start, end, ink, 6)
+    for centre, angle in [
+        ((left + radius, top + radius), 180),
+        ((right - radius, top + radius), 270),
+        ((right - radius, bottom - radius), 0),
+        ((left + radius, bottom - radius), 90),
+    ]:
+        cv2.ellipse(page, centre, (radius, radius), 0, angle, angle + 90, ink, 6)
+    steps = preparation_steps(page)
+    (found,) = steps.digits
+    assert found.box[3] >= 90 and (steps.marks == steps.mask).all()
+
+
+def test_a_straight_stroke_between_two_rules_stays():
+    page = paper()
+    for row in range(20, 160, 50):
+        page[row : row + 2] = (150, 180, 235)
+    page[21:71, 98:104] = 30  # a 1 written from one rule to the next, touching both: no other stroke alike
+    (found,) = find_digits(page)
+    left, top, width, height = found.box
+    assert 96 <= left <= 100 and abs(top - 22) <= 2 and height >= 44

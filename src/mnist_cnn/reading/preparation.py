@@ -17,11 +17,13 @@ and scipy.ndimage take ten times as long; docs/handwriting.md):
 3. **Ink or not.** A threshold between paper and ink (Otsu's, and at least a fraction of the
    strongest ink); specks are dropped.
 4. **Lines are not digits.** Runs of ink that cross most of the picture's width or height (ruled
-   and squared paper, a margin, the edge of a page) are taken out; the strokes they crossed are
-   closed again.
+   and squared paper, a margin, the edge of a page) are taken out, and so are the sides of a
+   printed box (a form's): thin straight runs meeting at sharp corners, or ending on rules, that
+   close a box with others; the strokes they crossed are closed again.
 5. **Digits.** The connected strokes, joined when they stand above one another (the bar of a 5,
-   the two strokes of a 4), are the digits; marks much smaller than the largest are dropped.
-   Digits are ordered left to right.
+   the two strokes of a 4), are the digits; marks much smaller than the largest are dropped, and
+   so are marks cut by the picture's edge (a neighbour's writing) when others are not. Digits
+   are ordered left to right.
 6. **MNIST's normalisation.** Each digit's strokes are brought to MNIST's stroke width, the digit
    is fitted into a 20 x 20 box keeping its aspect ratio (anti-aliased), and placed in a 28 x 28
    frame with its centre of mass at the centre, light ink on black.
@@ -50,6 +52,9 @@ INK_FRACTION = 0.3  # ink is at least this fraction of the strongest ink (after 
 LINE_SPAN = 0.3  # a straight run of ink over this fraction of the picture's width or height may be part of a line
 LINE_THICKNESS = 0.05  # ... where it is thinner than this fraction of the picture's shorter side
 LINE_EXTENT = 0.75  # ... and such runs reach across this fraction of it
+BOX_SIDE = 0.25  # a printed box's sides are straight runs over this fraction of the picture's shorter side
+MEETING = 2  # ... and meet where one stops short of the other by this many times a line's greatest thickness
+OVERSHOOT = 2  # pixels: ... and the other reaches it, neither going on past the other by more than this
 SHORTEST_LINE = 16  # pixels: no line is looked for in a picture whose span gives less
 SPECK = 0.05  # marks with less than this fraction of the largest mark's ink are specks
 DIGIT_HEIGHT = 0.4  # a mark less tall than this fraction of the tallest is not a digit of a number
@@ -59,6 +64,7 @@ STROKE_WIDTH = 2.2  # pixels, at the 20x20 box: about MNIST's (median 2.3 on its
 MAX_INK = 0.35  # a prepared digit with more of its frame inked is a blot (MNIST's test digits: at most 0.33)
 
 Box = tuple[int, int, int, int]  # left, top, width, height, in the picture's pixels
+Run = tuple[int, int, int, int]  # a straight run of ink: its first and last pixel along it, then across it
 
 
 class NoDigit(ValueError):
@@ -246,38 +252,33 @@ def ink_or_not(ink: np.ndarray) -> np.ndarray:
 
 
 def remove_lines(mask: np.ndarray) -> np.ndarray:
-    """`mask` without long thin lines across it (rules, squares, margins); crossed strokes closed again.
+    """`mask` without long thin lines across it (rules, squares, margins) or boxes; crossed strokes closed again.
 
     A line is made of straight horizontal (or vertical) runs of ink, each over `LINE_SPAN` of the
     picture, thinner than `LINE_THICKNESS` of it, that together reach across `LINE_EXTENT` of it:
     a digit's straight stroke is shorter, and where a rule crosses a digit's bar the bar is
-    thicker, and stays. A picture whose only mark is one such line is a "1", and keeps it.
+    thicker, and stays. A picture whose only mark is one such line is a "1", and keeps it. The
+    sides of a printed box are lines too (`box_sides`).
     """
     height, width = mask.shape
     thick = max(3, round(LINE_THICKNESS * min(height, width))) + 1
     lines = np.zeros_like(mask)
     count = 0
-    for length, horizontal in ((round(LINE_SPAN * width), True), (round(LINE_SPAN * height), False)):
+    for span, horizontal in ((width, True), (height, False)):
+        length = round(LINE_SPAN * span)
         if length < SHORTEST_LINE:  # a picture this small is a crop of a digit, not a page
             continue
-        along, across = ((length, 1), (1, thick)) if horizontal else ((1, length), (thick, 1))  # (width, height)
-        runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
-        # Where a stroke's ragged edge makes long runs in every other column, the runs are one area.
-        runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, 1) if horizontal else (1, 3), np.uint8))
-        thin = runs & ~cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
-        # Thin pieces shorter than half a run are a stroke's tapering ends, not parts of a line; a rule
-        # broken where it crosses a digit's bar (or where it is faint) is still one line.
-        pieces, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
-        piece_extent = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
-        thin = np.where(np.isin(labels, np.flatnonzero(piece_extent >= length // 2) + 1), 255, 0).astype(np.uint8)
-        gap = (width // 2, 1) if horizontal else (1, height // 2)
-        bridged = cv2.morphologyEx(thin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, gap))
-        found, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
-        labels[thin == 0] = 0
-        extent = stats[1:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT]
-        long = np.flatnonzero(extent >= LINE_EXTENT * (width if horizontal else height)) + 1
-        lines |= np.where(np.isin(labels, long), 255, 0).astype(np.uint8)
-        count += len(long)
+        pieces = _straight_pieces(mask, length, thick, horizontal)
+        if pieces is not None:
+            labels, stats = pieces
+            long = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= LINE_EXTENT * span
+            long[0] = False  # the background
+            lines |= np.where(long[labels], 255, 0).astype(np.uint8)
+            count += int(long.sum())
+    sides = box_sides(mask, thick)
+    if sides.any():
+        lines |= sides
+        count += 2  # sides come in pairs: not a lone "1"
     if not lines.any():
         return mask
     # Widen each line by a pixel (its anti-aliased edge), remove it, then close the gaps it left in
@@ -291,6 +292,151 @@ def remove_lines(mask: np.ndarray) -> np.ndarray:
     return mask if count == 1 and not closed.any() else closed
 
 
+def _thin_runs(
+    mask: np.ndarray, length: int, thick: int, horizontal: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The thin straight runs of ink along rows (or columns): labels, stats and which pieces count, or None if none.
+
+    Runs are at least `length` long and thinner than `thick`; pieces of them shorter than half a
+    run are a stroke's tapering ends and do not count.
+    """
+    along, across = ((length, 1), (1, thick)) if horizontal else ((1, length), (thick, 1))  # (width, height)
+    runs = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, along))
+    if not runs.any():
+        return None
+    # Where a stroke's ragged edge makes long runs in every other column, the runs are one area.
+    runs = cv2.morphologyEx(runs, cv2.MORPH_CLOSE, np.ones((3, 1) if horizontal else (1, 3), np.uint8))
+    thin = runs & ~cv2.morphologyEx(runs, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, across))
+    if not thin.any():
+        return None
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(thin, connectivity=8)
+    kept = stats[:, cv2.CC_STAT_WIDTH if horizontal else cv2.CC_STAT_HEIGHT] >= length // 2
+    kept[0] = False
+    return (labels, stats, kept) if kept.any() else None
+
+
+def _straight_pieces(
+    mask: np.ndarray, length: int, thick: int, horizontal: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The thin straight runs of ink along rows (or columns), bridged into pieces: labels and stats, or None if none.
+
+    Runs are as `_thin_runs` counts them; pieces in line are one (a rule broken where it crosses
+    a digit's bar, or where it is faint). The labels are on the runs' pixels only.
+    """
+    height, width = mask.shape
+    found = _thin_runs(mask, length, thick, horizontal)
+    if found is None:
+        return None
+    labels, _, kept = found
+    thin = np.where(kept[labels], 255, 0).astype(np.uint8)
+    gap = (width // 2, 1) if horizontal else (1, height // 2)
+    bridged = cv2.morphologyEx(thin, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, gap))
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    labels[thin == 0] = 0
+    return labels, stats
+
+
+def box_sides(mask: np.ndarray, thick: int) -> np.ndarray:
+    """The sides of printed boxes in `mask` (255): thin straight runs that close a box with others.
+
+    A side is a thin straight run (over `BOX_SIDE` of the picture's shorter side, thinner than
+    `thick`) whose two ends meet two runs across it, at their ends (a box's corners) or anywhere
+    along a line across the picture (a row of boxes between two rules), where another such run
+    meets the same two. The runs the sides meet are the box's too. A digit's straight stroke
+    inside a box meets its sides away from their ends, and a digit's loop goes on round its
+    corners (`_meets`); a straight stroke between two rules has no partner.
+    """
+    height, width = mask.shape
+    sides = np.zeros_like(mask)
+    length = round(BOX_SIDE * min(height, width))
+    if length < SHORTEST_LINE:
+        return sides
+    pieces = []
+    for horizontal in (True, False):
+        found = _thin_runs(mask, length, thick, horizontal)
+        if found is None or np.count_nonzero(found[2]) < 2:  # a box has two runs each way at least
+            return sides
+        pieces.append(found)
+    runs: list[dict[int, Run]] = [{}, {}]  # along rows, along columns: each run's extent
+    members: list[dict[int, list[int]]] = [{}, {}]  # ... and its pieces
+    lines: list[set[int]] = [set(), set()]  # the runs that are lines across the picture
+    for direction, ((_, stats, kept), span) in enumerate(zip(pieces, (width, height))):
+        for index, (run, run_pieces) in enumerate(_runs_in_line(stats, kept, direction == 0, span // 2)):
+            runs[direction][index], members[direction][index] = run, run_pieces
+            if run[1] - run[0] + 1 >= LINE_EXTENT * span:
+                lines[direction].add(index)
+    found: list[set[int]] = [set(), set()]
+    for direction in (0, 1):
+        crossings = runs[1 - direction]
+        meetings = {}  # each run that is not a line: the pairs of runs across it that its two ends meet
+        for piece, run in runs[direction].items():
+            if piece in lines[direction]:
+                continue
+            first, second = (
+                {
+                    other
+                    for other, crossing in crossings.items()
+                    if _meets(run, last, crossing, thick, anywhere=other in lines[1 - direction])
+                }
+                for last in (False, True)
+            )
+            meetings[piece] = {(one, two) for one in first for two in second if one != two}
+        for piece, pairs in meetings.items():
+            shared = set().union(*(pairs & others for other, others in meetings.items() if other != piece))
+            if shared:
+                found[direction].add(piece)
+                found[1 - direction].update(crossing for pair in shared for crossing in pair)
+    for (labels, _, _), run_pieces, sides_found in zip(pieces, members, found):
+        sides[np.isin(labels, [piece for run in sides_found for piece in run_pieces[run]])] = 255
+    return sides
+
+
+def _runs_in_line(stats: np.ndarray, kept: np.ndarray, horizontal: bool, gap: int) -> list[tuple[Run, list[int]]]:
+    """The counted pieces of thin runs (`_thin_runs`) joined where in line and less than `gap` apart: each run's
+    extent and pieces. A side broken where a stroke touches it, or where it is faint, is one run."""
+    joined: list[tuple[Run, list[int]]] = []
+    for piece in np.flatnonzero(kept).tolist():
+        left, top, width, height = stats[piece, :4].tolist()
+        run = (left, left + width - 1, top, top + height - 1)
+        if not horizontal:
+            run = (top, top + height - 1, left, left + width - 1)
+        for index, (other, pieces) in enumerate(joined):
+            in_line = run[2] <= other[3] + 1 and other[2] <= run[3] + 1
+            if in_line and run[0] - other[1] <= gap and other[0] - run[1] <= gap:
+                extent = (min(run[0], other[0]), max(run[1], other[1]), min(run[2], other[2]), max(run[3], other[3]))
+                joined[index] = (extent, [*pieces, piece])
+                break
+        else:
+            joined.append((run, [piece]))
+    return joined
+
+
+def _meets(run: Run, last: bool, crossing: Run, thick: int, anywhere: bool) -> bool:
+    """Whether `run`'s first (or `last`) end meets `crossing`, a run across it, whose lines are thinner than `thick`.
+
+    With `anywhere` (`crossing` is a line across the picture), `run` ends on it, touching it, at
+    any point along it. Otherwise they meet at a corner: neither goes on past the other by more
+    than `OVERSHOOT`, one reaches the other (within `OVERSHOOT`), and the other stops short by
+    `MEETING` times `thick` at most (a faint line is broken): a digit's rounded loop leaves both
+    of its straight runs short of the corner.
+    """
+    short, past = _gap(run, last, crossing)
+    if anywhere:
+        return short <= 1 and past <= OVERSHOOT and crossing[0] <= run[3] + 1 and run[2] <= crossing[1] + 1
+    crossing_short, crossing_past = min((_gap(crossing, end, run) for end in (False, True)), key=max)  # its nearer end
+    return (
+        max(past, crossing_past) <= OVERSHOOT
+        and min(short, crossing_short) <= OVERSHOOT
+        and max(short, crossing_short) <= MEETING * thick
+    )
+
+
+def _gap(run: Run, last: bool, crossing: Run) -> tuple[int, int]:
+    """How far `run`'s first (or `last`) end stops short of `crossing`, a run across it, and goes on past it."""
+    low, high = crossing[2], crossing[3]  # the crossing's pixels across it, along `run`
+    return (low - run[1], run[1] - high) if last else (run[0] - high, low - run[0])
+
+
 def _line_thickness(lines: np.ndarray) -> int:
     distances = cv2.distanceTransform(lines, cv2.DIST_L2, 3)
     return max(1, round(2 * float(np.percentile(distances[lines > 0], 90))))
@@ -300,7 +446,9 @@ def digit_groups(mask: np.ndarray, whole: bool = False) -> list[np.ndarray]:
     """The digits' masks, left to right: marks joined when they stand above one another, specks dropped.
 
     Strokes broken by a gap narrower than about half a stroke's width count as one mark. With
-    `whole`, every mark that is not a speck counts, as one digit.
+    `whole`, every mark that is not a speck counts, as one digit. Otherwise, in a picture of
+    `SMALLEST_PHOTO` or more, marks cut by its edge are a neighbour's writing and are dropped
+    when other marks are not.
     """
     bridge = max(1, round(BRIDGE * _stroke_width(mask)))
     count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(mask, _disk(bridge)), connectivity=8)
@@ -309,6 +457,9 @@ def digit_groups(mask: np.ndarray, whole: bool = False) -> list[np.ndarray]:
     marks = [index + 1 for index in np.flatnonzero(areas >= SPECK * areas.max())]
     if whole:
         return [np.where(np.isin(labels, marks), 255, 0).astype(np.uint8)]
+    if max(mask.shape) >= SMALLEST_PHOTO:
+        cut = set(np.unique(_border(labels)).tolist())
+        marks = [mark for mark in marks if mark not in cut] or marks
     groups: list[list[int]] = []  # marks whose columns overlap are parts of one digit
     for mark in sorted(marks, key=lambda mark: stats[mark, cv2.CC_STAT_LEFT]):
         left, width = stats[mark, cv2.CC_STAT_LEFT], stats[mark, cv2.CC_STAT_WIDTH]
