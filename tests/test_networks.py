@@ -160,6 +160,9 @@ def test_the_robust_schedule_spans_its_epochs():
     model = build_robust_model(1000, epochs=3, seed=0)  # 900 training images: 15 steps of 64 per epoch
     schedule = model.optimizer.get_config()["learning_rate"]["config"]
     assert schedule["warmup_steps"] + schedule["decay_steps"] == 3 * training.steps_per_epoch(1000) == 45
+    with_outliers = build_robust_model(1000, outliers=100, epochs=3, seed=0)  # 1,000 images: 16 steps per epoch
+    schedule = with_outliers.optimizer.get_config()["learning_rate"]["config"]
+    assert schedule["warmup_steps"] + schedule["decay_steps"] == 3 * 16
 
 
 def test_a_short_run_trains_on_distorted_digits(mnist, monkeypatch):

@@ -199,3 +199,25 @@ def test_an_epoch_is_one_pass_over_the_training_images(distort):
     model = build_model(seed=0)
     train(model, images, labels, epochs=2, batch_size=32, distort=distort, verbose=0)
     assert int(model.optimizer.iterations) == 2 * training.steps_per_epoch(1000, batch_size=32) == 58
+
+
+def test_outliers_join_the_training_part_with_every_class_equally_likely(monkeypatch):
+    fitted = {}
+    monkeypatch.setattr(
+        speed, "planned_fit", lambda model, training, validation, **options: fitted.update(t=training, v=validation)
+    )
+    images, labels = learnable_arrays(100)
+    outliers = np.full((7, 28, 28, 1), 0.5, np.float32)
+    train(build_model(seed=0), images, labels, outliers=outliers, epochs=1, verbose=0)
+    (seen, seen_labels), (validation, _) = fitted["t"], fitted["v"]
+    assert len(seen) == 90 + 7 and len(validation) == 10  # the outliers never enter the validation part
+    np.testing.assert_array_equal(seen[-7:], outliers)
+    np.testing.assert_allclose(seen_labels[-7:], 0.1)
+    np.testing.assert_array_equal(seen_labels[:90], labels[:90])
+    assert training.steps_per_epoch(100, batch_size=32, outliers=7) == 4  # 97 images in batches of 32
+
+
+def test_outliers_of_the_wrong_shape_are_refused_in_one_line():
+    images, labels = learnable_arrays(20)
+    with pytest.raises(ValueError, match=r"Expected images of shape \(N, 28, 28, 1\), found shape \(3, 28, 28\)"):
+        train(build_model(seed=0), images, labels, outliers=np.zeros((3, 28, 28), np.float32), epochs=1, verbose=0)

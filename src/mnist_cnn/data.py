@@ -118,9 +118,8 @@ def check_images(images: object, *, channel: bool | None = None, scaled: bool = 
         raise ValueError(f"Expected {expected}, found a {type(images).__name__}.")
     images = np.asarray(images)
     with_channel = images.ndim == 4 and images.shape[-1] == 1
-    if images.shape[1:3] != IMAGE_SHAPE or images.ndim not in (3, 4) or (images.ndim == 4 and not with_channel):
-        raise ValueError(f"Expected {expected}, found shape {images.shape}.")
-    if channel is not None and with_channel != channel:
+    wrong_channel = (images.ndim == 4 and not with_channel) or (channel is not None and with_channel != channel)
+    if images.shape[1:3] != IMAGE_SHAPE or images.ndim not in (3, 4) or wrong_channel:
         raise ValueError(f"Expected {expected}, found shape {images.shape}.")
     if scaled and images.dtype != np.float32:
         raise ValueError(f"Expected {expected}, found {images.dtype}.")

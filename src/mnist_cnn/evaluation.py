@@ -35,11 +35,7 @@ def scores(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[str, floa
 def per_class_metrics(true_labels: np.ndarray, predicted_labels: np.ndarray) -> pd.DataFrame:
     """Precision, recall, F1 and support for each digit, then the averages, as a table."""
     report = classification_report(
-        true_labels,
-        predicted_labels,
-        labels=range(NUM_CLASSES),
-        output_dict=True,
-        zero_division=0,
+        true_labels, predicted_labels, labels=range(NUM_CLASSES), output_dict=True, zero_division=0
     )
     table = pd.DataFrame(report).transpose().drop(index="accuracy", errors="ignore")
     table["support"] = table["support"].astype(int)

@@ -121,11 +121,11 @@ def build_improved_model(
 
 
 def build_robust_model(
-    train_samples: int, *, epochs: int = ROBUST_RECIPE.epochs, seed: int | None = None
+    train_samples: int, *, outliers: int = 0, epochs: int = ROBUST_RECIPE.epochs, seed: int | None = None
 ) -> keras.Sequential:
-    """The robust model's network, compiled, its schedule spread over `epochs` of `train_samples` images."""
-    recipe = ROBUST_RECIPE.with_(epochs=epochs)
-    return build_improved_model(recipe, steps_per_epoch=steps_per_epoch(train_samples), seed=seed, name="robust_cnn")
+    """The robust model's network, compiled, its schedule spread over `epochs` of `train_samples` and `outliers`."""
+    recipe, steps = ROBUST_RECIPE.with_(epochs=epochs), steps_per_epoch(train_samples, outliers=outliers)
+    return build_improved_model(recipe, steps_per_epoch=steps, seed=seed, name="robust_cnn")
 
 
 def learning_rate(recipe: Recipe, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:

@@ -33,13 +33,15 @@ def train(
     seed: int = SEED,
     callbacks: Sequence[keras.callbacks.Callback] = (),
     distort: Distort | None = None,
+    outliers: np.ndarray | None = None,
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
     """Fit the compiled `model` on images (N, 28, 28, 1) and one-hot labels (N, classes); return its history.
 
     The last `validation_split` is held out for validation, as Keras does. The seed fixes the
     shuffling: the same seed, plan and initial weights give the same weights on the same machine.
-    With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`).
+    With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`). `outliers` (no
+    digit) join the training part labelled "every class equally likely" (Outlier Exposure).
     """
     images, labels = check_images(images, channel=True), np.asarray(labels)
     if labels.shape != (len(images), model.output_shape[-1]):
@@ -53,6 +55,9 @@ def train(
     keras.utils.set_random_seed(seed)
     split = training_samples(len(images), validation_split)
     training = (images[:split], labels[:split])
+    if outliers is not None:
+        unsure = np.full((len(outliers), labels.shape[1]), 1 / labels.shape[1], labels.dtype)
+        training = tuple(map(np.concatenate, zip(training, (check_images(outliers, channel=True), unsure))))
     if distort is not None:
         training = DistortedBatches(*training, batch_size, seed=seed, distort=distort)
     validation = (images[split:], labels[split:]) if split < len(images) else None
@@ -66,10 +71,10 @@ def training_samples(samples: int, validation_split: float = VALIDATION_SPLIT) -
 
 
 def steps_per_epoch(
-    train_samples: int, batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT
+    train_samples: int, batch_size: int = BATCH_SIZE, validation_split: float = VALIDATION_SPLIT, outliers: int = 0
 ) -> int:
-    """Training steps in an epoch of `train`, which holds out the last `validation_split`."""
-    return math.ceil(training_samples(train_samples, validation_split) / batch_size)
+    """Training steps in an epoch of `train`, which holds out the last `validation_split` and adds `outliers`."""
+    return math.ceil((training_samples(train_samples, validation_split) + outliers) / batch_size)
 
 
 class DistortedBatches(keras.utils.PyDataset):
@@ -89,9 +94,8 @@ class DistortedBatches(keras.utils.PyDataset):
 
     def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
-        return self.distort(self.images[rows], np.random.default_rng([self.seed, self.epoch, index + 1])), self.labels[
-            rows
-        ]
+        rng = np.random.default_rng([self.seed, self.epoch, index + 1])
+        return self.distort(self.images[rows], rng), self.labels[rows]
 
     def on_epoch_end(self) -> None:
         self.epoch += 1
