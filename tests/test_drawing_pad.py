@@ -133,10 +133,10 @@ def test_ink_too_faint_to_see_gets_a_sentence():
     assert reading.digit is None
 
 
-def test_a_low_top_probability_is_shown_as_not_sure():
+def test_a_low_top_probability_is_not_a_digit():
     probabilities = np.array([[0.05, 0.05, 0.05, 0.3, 0.25, 0.05, 0.05, 0.1, 0.05, 0.05]])
     reading = read_drawing(drawing(STROKES[7]), lambda images: probabilities)
-    assert (reading.digit, reading.sure, reading.message) == (3, False, "Not sure: perhaps 3 (30%).")
+    assert (reading.digit, reading.sure, reading.message) == (3, False, "Not a digit, it seems: at most 3 (30%).")
 
 
 def test_the_pad_answers_each_stroke_as_the_browser_sends_it(trained_model):

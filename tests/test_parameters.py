@@ -24,6 +24,11 @@ NOTEBOOK = {"EPOCHS": 5, "VALIDATION_SPLIT": 0.1, "DATA": "", "MIN_TEST_ACCURACY
             "TRAIN_SAMPLES = 60001: expected a whole number of at least 1000 and at most 60000.",
         ),
         ({"PHOTOS": 9}, "PHOTOS = 9: expected a whole number of at least 10 and at most 4649."),
+        ({"NON_DIGITS": 0}, "NON_DIGITS = 0: expected a whole number of at least 1."),
+        (
+            {"NON_DIGIT_PICTURES": 5000},
+            "NON_DIGIT_PICTURES = 5000: expected a whole number of at least 10 and at most 4649.",
+        ),
         ({"VALIDATION_SPLIT": 1}, "VALIDATION_SPLIT = 1: expected a number of at least 0 and below 1."),
         ({"VALIDATION_SPLIT": -0.5}, "VALIDATION_SPLIT = -0.5: expected a number of at least 0 and below 1."),
         ({"VALIDATION_SPLIT": float("nan")}, "VALIDATION_SPLIT = nan: expected a number of at least 0 and below 1."),

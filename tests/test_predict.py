@@ -11,14 +11,16 @@ import sys
 import zlib
 
 import numpy as np
+import pillow_heif
 import pytest
 from PIL import Image
 
 from mnist_cnn import saving
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
+from mnist_cnn.reading import saved_models
 from mnist_cnn.reading.export import export_litert, exported_path
-from mnist_cnn.reading.predict import PredictError, classify, default_model, read_image
+from mnist_cnn.reading.predict import PredictError, classify, default_model, image_files, read_image
 from mnist_cnn.reading.preparation import prepare_digit
 from mnist_cnn.reading.saved_models import NetworkError, load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
@@ -243,6 +245,13 @@ def test_litert_export_predicts_what_the_keras_model_does(model_path, trained_mo
     np.testing.assert_allclose(exported, keras_probabilities, atol=1e-4)
 
 
+def test_litert_reads_a_large_batch_in_parts_with_the_same_result(model_path, mnist, monkeypatch):
+    images = preprocess_images(mnist["x_test"][:10])
+    whole = load_network(exported_path(model_path))(images)
+    monkeypatch.setattr(saved_models, "LITERT_BATCH", 3)  # 10 images in 4 calls
+    np.testing.assert_allclose(load_network(exported_path(model_path))(images), whole, rtol=1e-5, atol=1e-7)
+
+
 def test_the_litert_runner_names_images_of_another_shape(model_path):
     network = load_network(model_path)
     assert network(np.zeros((3, 28, 28, 1), np.float32)).shape == (3, 10)
@@ -369,3 +378,112 @@ def test_a_page_without_a_digit_is_one_sentence(model_path, tmp_path, capsys):
         capsys.readouterr().err
         == f"error: {path}: no digit found: only lines (ruled or squared paper, or a page's edge)\n"
     )
+
+
+# Image modes and formats: each picture reads as its 8-bit RGB version does (issue 31).
+
+
+def ink_mark() -> np.ndarray:
+    """A dark ring with a tail on white paper, its edges in greys: 8-bit, 48 x 40, no two sides alike."""
+    rows, columns = np.mgrid[:40, :48]
+    ring = 30 + 75 * (np.abs(np.hypot(rows - 20, columns - 22) - 11) - 2)
+    tail = 30 + 75 * (np.abs(rows - 31.5) - 1.5) + np.where((columns >= 22) & (columns < 44), 0, 1000)
+    return np.clip(np.minimum(ring, tail), 30, 255).astype(np.uint8)
+
+
+def as_rgb(grey: np.ndarray) -> np.ndarray:
+    return np.stack([grey] * 3, axis=-1).astype(int)
+
+
+def ink_on_transparent_black(mark: np.ndarray) -> Image.Image:
+    """The mark as "LA": its paper black but transparent, so that only flattening onto white gives it back."""
+    paper = mark == 255
+    image = Image.fromarray(np.where(paper, 0, mark).astype(np.uint8))
+    image.putalpha(Image.fromarray(np.where(paper, 0, 255).astype(np.uint8)))
+    return image
+
+
+def palette_with_transparency(mark: np.ndarray) -> Image.Image:
+    image = Image.fromarray(np.where(mark == 255, 0, mark).astype(np.uint8)).convert("P")  # index i is (i, i, i)
+    image.info["transparency"] = 0  # the paper, black
+    return image
+
+
+@pytest.mark.parametrize(
+    "make, name, mode",
+    [
+        pytest.param(lambda mark: Image.fromarray(mark.astype(np.uint16) * 257), "mark.png", "I;16", id="I;16 PNG"),
+        pytest.param(
+            lambda mark: Image.frombytes("I;16B", mark.shape[::-1], (mark.astype(">u2") * 257).tobytes()),
+            "mark.tif",
+            "I;16B",
+            id="I;16B TIFF",
+        ),
+        pytest.param(lambda mark: Image.fromarray(mark.astype(np.int32) * 257), "mark.tif", "I", id="I TIFF 16-bit"),
+        pytest.param(lambda mark: Image.fromarray(mark.astype(np.int32)), "mark.tif", "I", id="I TIFF 8-bit"),
+        pytest.param(lambda mark: Image.fromarray(mark / np.float32(255)), "mark.tif", "F", id="F TIFF 0 to 1"),
+        pytest.param(lambda mark: Image.fromarray(mark.astype(np.float32)), "mark.tif", "F", id="F TIFF 0 to 255"),
+        pytest.param(lambda mark: Image.fromarray(mark), "mark.png", "L", id="L PNG"),
+        pytest.param(ink_on_transparent_black, "mark.png", "LA", id="LA PNG"),
+        pytest.param(lambda mark: ink_on_transparent_black(mark).convert("RGBA"), "mark.png", "RGBA", id="RGBA PNG"),
+        pytest.param(lambda mark: Image.fromarray(mark).convert("P"), "mark.png", "P", id="P PNG"),
+        pytest.param(palette_with_transparency, "mark.png", "P", id="P PNG transparency"),
+        pytest.param(lambda mark: palette_with_transparency(mark).convert("PA"), "mark.tif", "PA", id="PA TIFF"),
+        pytest.param(lambda mark: Image.fromarray(mark).convert("CMYK"), "mark.tif", "CMYK", id="CMYK TIFF"),
+    ],
+)
+def test_every_mode_reads_as_the_8_bit_rgb_picture(tmp_path, make, name, mode):
+    mark = ink_mark()
+    make(mark).save(tmp_path / name)
+    with Image.open(tmp_path / name) as written:
+        assert written.mode == mode
+    read = np.asarray(read_image(tmp_path / name))
+    assert np.abs(read - as_rgb(mark)).max() <= 2
+
+
+def test_a_bilevel_picture_reads_as_black_and_white(tmp_path):
+    bilevel = ink_mark() >= 128
+    Image.fromarray(bilevel).save(tmp_path / "mark.png")  # mode "1"
+    assert np.array_equal(read_image(tmp_path / "mark.png"), as_rgb(np.where(bilevel, 255, 0)))
+
+
+def test_a_16_bit_png_with_alpha_reads_as_its_8_bit_version(tmp_path):
+    """Greyscale and alpha, 16 bits each (PNG colour type 4), which Pillow opens as 8-bit RGBA."""
+    mark = ink_mark()
+    pixels = np.stack([np.where(mark == 255, 0, mark), np.where(mark == 255, 0, 255)], axis=-1).astype(">u2") * 257
+    header = (48).to_bytes(4, "big") + (40).to_bytes(4, "big") + bytes([16, 4, 0, 0, 0])
+    chunks = [(b"IHDR", header), (b"IDAT", zlib.compress(b"".join(b"\0" + row.tobytes() for row in pixels)))]
+    (tmp_path / "mark.png").write_bytes(
+        b"\x89PNG\r\n\x1a\n"
+        + b"".join(
+            len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+            for kind, data in [*chunks, (b"IEND", b"")]
+        )
+    )
+    assert np.abs(np.asarray(read_image(tmp_path / "mark.png")) - as_rgb(mark)).max() <= 2
+
+
+def test_a_cmyk_jpeg_reads_as_the_rgb_jpeg(tmp_path):
+    rgb = Image.fromarray(ink_mark()).convert("RGB")
+    rgb.save(tmp_path / "rgb.jpg", quality=90)
+    rgb.convert("CMYK").save(tmp_path / "cmyk.jpg", quality=90)
+    with Image.open(tmp_path / "cmyk.jpg") as written:
+        assert written.mode == "CMYK"
+    read = np.asarray(read_image(tmp_path / "cmyk.jpg"))
+    assert np.abs(read - np.asarray(read_image(tmp_path / "rgb.jpg")).astype(int)).max() <= 2
+
+
+def test_an_iphone_heic_photo_reads_upright(tmp_path):
+    """A lossy HEIC taken in portrait (EXIF orientation 6): read once rotated, within a JPEG's error."""
+    mark = ink_mark()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the orientation: rotate 90 degrees clockwise to view
+    pillow_heif.from_pillow(Image.fromarray(mark)).save(tmp_path / "photo.heic", quality=90, exif=exif.tobytes())
+    read = np.asarray(read_image(tmp_path / "photo.heic"))
+    assert np.abs(read - as_rgb(np.rot90(mark, -1))).max() <= 12  # JPEG's at quality 90 on this picture: 11
+
+
+def test_folders_of_heic_photos_are_read(tmp_path):
+    for name in ("a.heic", "b.HEIF"):
+        pillow_heif.from_pillow(Image.fromarray(ink_mark())).save(tmp_path / name, quality=90)
+    assert list(image_files([tmp_path])) == [(tmp_path / "a.heic", None), (tmp_path / "b.HEIF", None)]

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, preprocess_images
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
 from mnist_cnn.reading.preparation import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
 from mnist_cnn.reading.saved_models import Network, keras_network
 
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
 
 PAD_SIZE = 280  # pixels on each side of the pad: ten times MNIST's 28
 LINE_WIDTH = 22  # pixels: at the pad's size, scaled into MNIST's 20x20 box, about MNIST's stroke width
-SURE = 0.5  # below this top probability the answer is shown as "not sure"
 MIN_EXTENT = 0.2  # a drawing smaller than this fraction of the pad's side is a dot, not a digit
 
 EMPTY = "Draw a digit: the pad is empty."
@@ -58,8 +58,8 @@ class Reading:
 
     @property
     def sure(self) -> bool:
-        """Whether the network's top probability is at least `SURE`."""
-        return self.probabilities is not None and float(self.probabilities.max()) >= SURE
+        """Whether the drawing is read as a digit: the top probability is at least `predict.NOT_A_DIGIT_BELOW`."""
+        return self.probabilities is not None and float(self.probabilities.max()) >= NOT_A_DIGIT_BELOW
 
 
 def read_drawing(image: Image.Image | None, network: Network) -> Reading:
@@ -67,7 +67,7 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
 
     `network` maps preprocessed images (N, 28, 28, 1) to probabilities (N, 10), as
     `keras_network(model)` does. Blank, dot-sized and blotted drawings get a sentence instead of
-    an answer, and an answer whose top probability is below `SURE` is marked "not sure".
+    an answer, and one whose top probability is below `predict.NOT_A_DIGIT_BELOW` is "not a digit".
     """
     pixels = None if image is None else np.asarray(image.convert("L"), dtype=np.int16)
     if pixels is None or pixels.size == 0 or pixels.min() == pixels.max():
@@ -84,7 +84,9 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
     probabilities = np.asarray(network(preprocess_images(seen[np.newaxis]))[0], dtype=np.float64)
     digit = int(probabilities.argmax())
     answer = f"{digit} ({probabilities[digit]:.0%})"
-    message = f"Reads {answer}." if probabilities[digit] >= SURE else f"Not sure: perhaps {answer}."
+    message = (
+        f"Reads {answer}." if probabilities[digit] >= NOT_A_DIGIT_BELOW else f"Not a digit, it seems: at most {answer}."
+    )
     return Reading(message, digit, probabilities, seen)
 
 

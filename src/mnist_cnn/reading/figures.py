@@ -230,6 +230,44 @@ def plot_found_digits(picture: np.ndarray, digits: Sequence[Digit], readings: Se
     return figure
 
 
+def plot_refusal_curves(scores: Mapping[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> Figure:
+    """For each network, the share of digits kept against the share of non-digits refused, threshold by threshold.
+
+    `scores` maps a network's name to (digits' scores, non-digits' scores) (`refusals.picture_scores`);
+    the point where each curve meets `threshold` (`predict.NOT_A_DIGIT_BELOW`) is marked.
+    """
+    if not scores:
+        raise ValueError("Expected the scores of at least one network, found none.")
+    figure = Figure(figsize=(6.5, 4.2), layout="constrained")
+    axes = figure.subplots()
+    for name, (digit_scores, non_digit_scores) in scores.items():
+        thresholds = np.unique(np.r_[0.0, digit_scores, non_digit_scores, 1.01])
+        kept = [100 * np.mean(np.asarray(digit_scores) >= value) for value in thresholds]
+        refused = [100 * np.mean(np.asarray(non_digit_scores) < value) for value in thresholds]
+        (line,) = axes.plot(kept, refused, label=name)
+        at = (
+            100 * np.mean(np.asarray(digit_scores) >= threshold),
+            100 * np.mean(np.asarray(non_digit_scores) < threshold),
+        )
+        axes.plot(*at, "o", color=line.get_color())
+        axes.annotate(
+            f"{at[0]:.1f} % kept, {at[1]:.1f} % refused",
+            at,
+            textcoords="offset points",
+            xytext=(-8, -14),
+            ha="right",
+            fontsize=8,
+        )
+    axes.set_xlim(80, 100.5)
+    axes.set_ylim(0, 101)
+    axes.set_xlabel("photographed digits kept (%)")
+    axes.set_ylabel('non-digits answered "not a digit" (%)')
+    axes.set_title(f"Each threshold on the top probability; the dot: {threshold:.2f}, the one predict uses")
+    axes.grid(alpha=0.3)
+    axes.legend(loc="lower left")
+    return figure
+
+
 def _show_picture(axes: Axes, picture: np.ndarray, cmap: str = "gray") -> None:
     """Show an RGB or grayscale uint8 picture at its own aspect, framed thinly, without ticks."""
     picture = np.asarray(picture)

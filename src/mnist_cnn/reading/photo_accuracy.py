@@ -11,9 +11,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from mnist_cnn.data import NUM_CLASSES, preprocess_images
+from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.reading import photos
-from mnist_cnn.reading.preparation import NoDigit, find_digits
+from mnist_cnn.reading.predict import MarkReading, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
 NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
@@ -24,21 +24,15 @@ def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.
     """The digit read in each photo of one digit, as `python -m mnist_cnn predict` reads it.
 
     `network` maps preprocessed images to probabilities (`saved_models.load_network`). A photo in which
-    the preparation finds no digit, or several, reads as `NOT_READ`: for a user, that is a mistake.
+    no mark is read as a digit, or several are, reads as `NOT_READ`: for a user, that is a mistake.
     """
-    prepared, rows = [], []
-    for row, photograph in enumerate(photographs):
-        try:
-            found = find_digits(photograph)
-        except NoDigit:
-            continue
-        if len(found) == 1:
-            prepared.append(found[0].image)
-            rows.append(row)
-    readings = np.full(len(photographs), NOT_READ)
-    if prepared:
-        readings[rows] = np.asarray(network(preprocess_images(np.stack(prepared)))).argmax(axis=1)
-    return readings
+    return readings(read_marks([find(photograph) for photograph in photographs], network))
+
+
+def readings(marks: Sequence[Sequence[MarkReading]]) -> np.ndarray:
+    """Each photo's one digit, or `NOT_READ` where not exactly one of its marks is a digit."""
+    digits = [[mark.digit for mark in photo if mark.is_digit] for photo in marks]
+    return np.array([found[0] if len(found) == 1 else NOT_READ for found in digits], dtype=int)
 
 
 def photo_readings(
@@ -49,11 +43,43 @@ def photo_readings(
     seed: int = 0,
 ) -> dict[str, dict[str, np.ndarray]]:
     """Each image photographed under each condition (`photos`), read by each network: condition -> name -> digits."""
-    readings = {}
+    readings_by_condition = {}
     for condition in conditions:
-        photographed = photos.photographs(images, condition, seed)
-        readings[condition] = {name: read_photographs(network, photographed) for name, network in networks.items()}
-    return readings
+        found = [find(photograph) for photograph in photos.photographs(images, condition, seed)]
+        readings_by_condition[condition] = {
+            name: readings(read_marks(found, network)) for name, network in networks.items()
+        }
+    return readings_by_condition
+
+
+def number_accuracy(
+    networks: Mapping[str, Network],
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    numbers: int,
+    touching: bool,
+    condition: str = "JPEG",
+    seed: int = 0,
+) -> dict[str, float]:
+    """Percent of `numbers` photographed numbers read whole, per network: two and three digits in turn, drawn from
+    `images`, written apart or joined up (`photos.photograph_number`)."""
+    rng = np.random.default_rng([seed, 4])
+    chosen = [rng.choice(len(images), 2 + index % 2, replace=False) for index in range(numbers)]
+    found = [
+        find(
+            photos.photograph_number(
+                list(images[rows]), condition, np.random.default_rng([seed, 5, index]), touching=touching
+            )
+        )
+        for index, rows in enumerate(chosen)
+    ]
+    truth = ["".join(map(str, labels[rows])) for rows in chosen]
+    accuracy = {}
+    for name, network in networks.items():
+        read = ["".join(str(mark.digit) for mark in marks if mark.is_digit) for marks in read_marks(found, network)]
+        accuracy[name] = 100 * float(np.mean([number == true for number, true in zip(read, truth)]))
+    return accuracy
 
 
 def accuracy_by_condition(readings: Mapping[str, Mapping[str, np.ndarray]], true_labels: np.ndarray) -> pd.DataFrame:

@@ -1,10 +1,14 @@
 """Read the digits in image files, or folders of them: photos or scans of your handwriting, fast.
 
-Each picture goes through `reading.preparation`, which finds its digits (one, or a number written
-left to right) and prepares each as MNIST's were; `reading.saved_models` runs the saved model, in
-LiteRT from the `.tflite` file exported beside it. Neither imports TensorFlow, so reading a photo
-takes a fraction of a second, process start included (docs/predict.md). An in-memory Keras model
-works too.
+Each picture goes through `reading.preparation`, which finds its marks (one digit, or a number
+written left to right) and prepares each as MNIST's were; `reading.saved_models` runs the saved
+model, in LiteRT from the `.tflite` file exported beside it. Neither imports TensorFlow, so reading
+a photo takes a fraction of a second, process start included (docs/predict.md). An in-memory Keras
+model works too.
+
+A mark whose most probable digit is less likely than `NOT_A_DIGIT_BELOW` is **not a digit** (a
+letter, a scribble, a thing): the robust model learned to be unsure of such pictures (Outlier
+Exposure, `reading.non_digits`). A number is read from the marks that are digits.
 """
 
 from __future__ import annotations
@@ -14,16 +18,22 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import preprocess_images
 from mnist_cnn.reading.preparation import WORKING_SIZE, Box, Digit, NoDigit, find_digits
-from mnist_cnn.reading.saved_models import NetworkError, load_network
+from mnist_cnn.reading.saved_models import Network, NetworkError, load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
+
+NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
+
+# HEIC and HEIF pictures (an iPhone's photos): Pillow opens them, and `image_files` finds them in folders.
+pillow_heif.register_heif_opener()
 
 
 class PredictError(ValueError):
@@ -31,12 +41,18 @@ class PredictError(ValueError):
 
 
 @dataclass(frozen=True)
-class DigitReading:
-    """One digit read in a picture: the digit, all ten probabilities, and its box (left, top, width, height)."""
+class MarkReading:
+    """One mark read in a picture: its likeliest digit, the ten probabilities, its box (left, top, width, height)."""
 
     digit: int
     probabilities: tuple[float, ...]
     box: Box
+    image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the 28x28 the network read
+
+    @property
+    def is_digit(self) -> bool:
+        """Whether the mark is read as a digit: its top probability is at least `NOT_A_DIGIT_BELOW`."""
+        return self.probabilities[self.digit] >= NOT_A_DIGIT_BELOW
 
     def ranking(self, top: int) -> list[tuple[int, float]]:
         """The `top` most probable digits as (digit, probability), most probable first."""
@@ -46,20 +62,32 @@ class DigitReading:
     def to_dict(self) -> dict:
         left, top, width, height = self.box
         box = {"left": left, "top": top, "width": width, "height": height}
-        return {"digit": self.digit, "probabilities": list(self.probabilities), "box": box}
+        score = self.probabilities[self.digit]
+        return {
+            "digit": self.digit,
+            "is_digit": self.is_digit,
+            "score": score,
+            "probabilities": list(self.probabilities),
+            "box": box,
+        }
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """What `classify` read in one picture: its digits left to right, or an error."""
+    """What `classify` read in one picture: its marks left to right (`marks`), or an error."""
 
     path: str
-    digits: tuple[DigitReading, ...] = ()
+    marks: tuple[MarkReading, ...] = ()
     error: str | None = None
 
     @property
+    def digits(self) -> tuple[MarkReading, ...]:
+        """The marks read as digits, left to right."""
+        return tuple(mark for mark in self.marks if mark.is_digit)
+
+    @property
     def number(self) -> str:
-        """The digits read, left to right, as a string: "7", or "305" for a number."""
+        """The digits read, left to right, as a string: "7", or "305" for a number; "" when none is a digit."""
         return "".join(str(reading.digit) for reading in self.digits)
 
     @property
@@ -67,11 +95,19 @@ class Prediction:
         """The digit, when the picture holds exactly one."""
         return self.digits[0].digit if len(self.digits) == 1 else None
 
+    @property
+    def is_digit(self) -> bool:
+        """Whether any mark in the picture is a digit; False: "not a digit"."""
+        return bool(self.digits)
+
     def to_dict(self) -> dict:
         if self.error is not None:
             return {"path": self.path, "error": self.error}
         single = self.digits[0].to_dict() if len(self.digits) == 1 else {}
-        return {"path": self.path, "number": self.number, **single, "digits": [d.to_dict() for d in self.digits]}
+        digits = [mark.to_dict() for mark in self.digits]
+        others = [mark.to_dict() for mark in self.marks if not mark.is_digit]
+        answer = {"number": self.number, "not_a_digit": not self.is_digit, **single}
+        return {"path": self.path, **answer, "digits": digits, "not_digits": others}
 
 
 def default_model() -> Path:
@@ -97,11 +133,26 @@ def classify(
     # Decoding and OpenCV release the GIL: one thread per core.
     with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1) or 1) as pool:
         found = list(pool.map(_found, images))
-    prepared = [digit.image for each in found for digit in each.digits]
-    probabilities = iter(network(preprocess_images(np.stack(prepared))) if prepared else [])
     return [
-        Prediction(str(path), tuple(_reading(next(probabilities), digit.box) for digit in each.digits), each.error)
-        for (path, _), each in zip(images, found)
+        Prediction(str(path), marks, each.error)
+        for (path, _), each, marks in zip(images, found, read_marks(found, network))
+    ]
+
+
+def read_marks(found: Sequence[Found], network: Network) -> list[tuple[MarkReading, ...]]:
+    """Each picture's marks read by `network`, in one batch: a `MarkReading` per mark."""
+    readings = iter(_read([mark for each in found for mark in each.digits], network))
+    return [tuple(next(readings) for _ in each.digits) for each in found]
+
+
+def _read(marks: Sequence[Digit], network: Network) -> list[MarkReading]:
+    """The marks read in one batch."""
+    if not marks:
+        return []
+    probabilities = network(preprocess_images(np.stack([mark.image for mark in marks])))
+    return [
+        MarkReading(int(row.argmax()), tuple(map(float, row)), mark.box, mark.image)
+        for row, mark in zip(probabilities, marks)
     ]
 
 
@@ -118,13 +169,17 @@ def _found(image: tuple[Path, str | None]) -> Found:
     if error is not None:
         return Found(error=error)
     try:
-        return Found(tuple(find_digits(read_image(path))))
-    except (PredictError, NoDigit) as problem:
+        return find(read_image(path))
+    except PredictError as problem:
         return Found(error=str(problem))
 
 
-def _reading(probabilities: np.ndarray, box: Box) -> DigitReading:
-    return DigitReading(int(probabilities.argmax()), tuple(map(float, probabilities)), box)
+def find(picture: Image.Image | np.ndarray) -> Found:
+    """The marks in a picture (`preparation.find_digits`), or why there are none."""
+    try:
+        return Found(tuple(find_digits(picture)))
+    except NoDigit as problem:
+        return Found(error=str(problem))
 
 
 def image_files(paths: Iterable[str | os.PathLike]) -> Iterable[tuple[Path, str | None]]:
@@ -146,15 +201,17 @@ def image_files(paths: Iterable[str | os.PathLike]) -> Iterable[tuple[Path, str 
             yield path, "no such file or folder"
 
 
-COMMON_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".webp")
+COMMON_EXTENSIONS = (".png", ".jpg", ".jpeg", ".heic", ".bmp", ".gif", ".tif", ".webp")
 BOMB_MESSAGE = re.compile(r"Image size \((\d+) pixels\) exceeds limit of (\d+) pixels")
 
 
 def read_image(path: str | os.PathLike) -> Image.Image:
     """Open an image file as RGB, flattening any transparency onto white.
 
-    A JPEG larger than `preparation.WORKING_SIZE` is decoded at a reduced scale (PIL's draft mode),
-    which is as sharp as the preparation uses and several times faster for a phone's photo.
+    Every mode Pillow reads comes out as the picture's 8-bit RGB version would: palette, bilevel,
+    CMYK, with or without alpha, and greyscale of more than 8 bits (`eight_bit`). A JPEG larger
+    than `preparation.WORKING_SIZE` is decoded at a reduced scale (PIL's draft mode), which is as
+    sharp as the preparation uses and several times faster for a phone's photo.
     """
     path = Path(path)
     try:
@@ -162,7 +219,7 @@ def read_image(path: str | os.PathLike) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with open(path, "rb") as file, Image.open(file) as opened:
                 opened.draft("RGB", (WORKING_SIZE, WORKING_SIZE))
-                image = ImageOps.exif_transpose(opened).convert("RGBA")
+                image = eight_bit(ImageOps.exif_transpose(opened)).convert("RGBA")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         found = BOMB_MESSAGE.search(str(error))
         size = f"{int(found[1]):,} pixels, over the limit of {int(found[2]):,}" if found else str(error)
@@ -178,3 +235,22 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         raise PredictError(f"the image cannot be read (truncated or corrupt?): {error}") from None
     background = Image.new("RGBA", image.size, "white")
     return Image.alpha_composite(background, image).convert("RGB")
+
+
+def eight_bit(image: Image.Image) -> Image.Image:
+    """A greyscale image of more than 8 bits as mode "L", scaled from its format's range; others unchanged.
+
+    Pillow's own conversion clips such values at 255 instead of scaling them. 16-bit images
+    ("I;16", "I;16B", ...) are divided by 257, so 65,535 becomes 255. 32-bit integer ones ("I") are
+    taken as 16-bit when a value is over 255, else as 8-bit. Floating-point ones ("F") are taken as
+    0 to 1 when no value is over 1, else as 0 to 255. Values outside the range are clipped.
+    """
+    if image.mode not in ("I", "F") and not image.mode.startswith("I;16"):
+        return image
+    values = np.asarray(image, dtype=np.float32)
+    largest = values.max(initial=0)
+    if image.mode == "F" and largest <= 1:
+        values = values * 255
+    elif image.mode != "F" and (image.mode != "I" or largest > 255):
+        values = values / 257
+    return Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8))

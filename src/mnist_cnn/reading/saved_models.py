@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import keras
 
 Network = Callable[[np.ndarray], np.ndarray]  # preprocessed images (N, 28, 28, 1) -> probabilities (N, 10)
+LITERT_BATCH = 4096  # images per LiteRT call: its tensors for far more would take gigabytes
 
 
 class NetworkError(ValueError):
@@ -89,13 +90,20 @@ def litert_network(path: str | os.PathLike) -> Network:
         shape = ", ".join(map(str, found))
         raise NetworkError(f"{path} reads images of shape (N, {shape}), not MNIST's prepared (N, 28, 28, 1)")
 
-    def network(images: np.ndarray) -> np.ndarray:
-        images = check_images(images, channel=True).astype(np.float32, copy=False)
+    def run(images: np.ndarray) -> np.ndarray:
         interpreter.resize_tensor_input(input_details["index"], images.shape)
         interpreter.allocate_tensors()
         interpreter.set_tensor(input_details["index"], images)
         interpreter.invoke()
         return interpreter.get_tensor(output_details["index"]).copy()
+
+    def network(images: np.ndarray) -> np.ndarray:
+        images = check_images(images, channel=True).astype(np.float32, copy=False)
+        if len(images) <= LITERT_BATCH:
+            return run(images)
+        return np.concatenate(
+            [run(images[start : start + LITERT_BATCH]) for start in range(0, len(images), LITERT_BATCH)]
+        )
 
     return network
 

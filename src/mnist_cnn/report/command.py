@@ -74,14 +74,22 @@ def predict(paths: list[Path], model: Path | None, top: int, as_json: bool) -> i
 
 
 def answer(prediction: Prediction, top: int) -> str:
-    """ "photo.png: 7 (99.2%)", then a line per other candidate; a number lists each digit's confidence."""
+    """ "photo.png: 7 (99.2%)", then a line per other candidate; a number lists each digit's confidence.
+
+    A picture none of whose marks is a digit is "not a digit", with the likeliest digit and its probability.
+    """
+    if not prediction.is_digit:
+        best = max(prediction.marks, key=lambda mark: mark.probabilities[mark.digit])
+        return f"{prediction.path}: not a digit (at most {best.digit}, {best.probabilities[best.digit]:.1%})"
+    refused = len(prediction.marks) - len(prediction.digits)
+    aside = f"; {refused} other mark{'s' * (refused > 1)} not a digit" if refused else ""
     if len(prediction.digits) == 1:
         (digit, probability), *others = prediction.digits[0].ranking(top)
-        lines = [f"{prediction.path}: {digit} ({probability:.1%})"]
+        lines = [f"{prediction.path}: {digit} ({probability:.1%}{aside})"]
         lines += [f"  then {other} ({other_probability:.1%})" for other, other_probability in others]
         return "\n".join(lines)
     confidences = ", ".join(f"{reading.digit} {max(reading.probabilities):.1%}" for reading in prediction.digits)
-    lines = [f"{prediction.path}: {prediction.number} ({confidences})"]
+    lines = [f"{prediction.path}: {prediction.number} ({confidences}{aside})"]
     for position, reading in enumerate(prediction.digits, start=1):
         lines += [f"  digit {position}: then {d} ({p:.1%})" for d, p in reading.ranking(top)[1:]]
     return "\n".join(lines)

@@ -35,6 +35,8 @@ PARAMETERS = (
     "SEED",
     "TRAIN_SAMPLES",
     "PHOTOS",
+    "NON_DIGITS",
+    "NON_DIGIT_PICTURES",
     "DATA",
     "USPS",
     "OUTPUT_DIR",
@@ -59,8 +61,10 @@ def problem(name: str, value: object) -> str | None:
             return whole_number(value, 0)
         case "TRAIN_SAMPLES":
             return whole_number(value, MIN_TRAIN_SAMPLES, TRAIN_SAMPLES)
-        case "PHOTOS":
+        case "PHOTOS" | "NON_DIGIT_PICTURES":
             return whole_number(value, 10, USPS_TEST_DIGITS)
+        case "NON_DIGITS":
+            return whole_number(value, 1)
         case "VALIDATION_SPLIT":
             return number(value, 0, below=1)
         case "MIN_TEST_ACCURACY":

@@ -1,0 +1,128 @@
+"""The non-digits (`reading.non_digits`), how refusals are measured (`reading.refusals`), and "not a digit" answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnist_cnn.reading import non_digits, refusals
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction
+from mnist_cnn.reading.preparation import find_digits
+from mnist_cnn.report.command import answer
+
+
+def test_training_pictures_are_prepared_like_digits_and_repeat_with_the_seed():
+    pictures = non_digits.training_pictures(2 * len(non_digits.KINDS), seed=3)
+    assert pictures.shape == (2 * len(non_digits.KINDS), 28, 28) and pictures.dtype == np.uint8
+    assert all(picture.max() == 255 for picture in pictures)  # each holds ink, scaled as `to_mnist` scales it
+    np.testing.assert_array_equal(pictures, non_digits.training_pictures(2 * len(non_digits.KINDS), seed=3))
+    assert not np.array_equal(pictures, non_digits.training_pictures(2 * len(non_digits.KINDS), seed=4))
+
+
+def test_training_never_shows_the_evaluations_fonts_symbols_or_drawings():
+    assert not set(non_digits.TRAINING_FONTS) & set(non_digits.EVALUATION_FONTS)
+    assert set(non_digits.EVALUATION_SYMBOLS) < set(non_digits.SYMBOLS)
+    assert set(non_digits.EVALUATION_SHAPES) < set(non_digits.SHAPES)
+    assert not set(non_digits.TWINS) & set(non_digits.LETTERS)
+    rng = np.random.default_rng(0)
+    fonts = {non_digits._font(rng, training=True).path for _ in range(200)}
+    assert {font.rsplit("/", 1)[-1] for font in fonts} <= set(non_digits.TRAINING_FONTS)
+
+
+@pytest.mark.parametrize("kind", non_digits.KINDS)
+def test_each_kind_of_evaluation_picture_holds_marks_to_read(kind):
+    pictures = non_digits.evaluation_pictures(kind, 3, seed=0)
+    assert len(pictures) == 3
+    for picture in pictures:
+        assert picture.dtype == np.uint8 and picture.ndim == (3 if kind == "things" else 2)
+        # ink pictures are ink high on black, as `photos` takes digits; things are pictures
+        assert find_digits(picture if kind == "things" else 255 - picture)
+    np.testing.assert_array_equal(pictures[0], non_digits.evaluation_pictures(kind, 1, seed=0)[0])
+
+
+@pytest.mark.parametrize("kind", non_digits.KINDS)
+def test_each_kind_is_photographed_as_the_digits_are(kind):
+    (photo,) = refusals.photographed_non_digits(kind, 1, seed=0)
+    assert photo.ndim == 3 and photo.shape[2] == 3 and photo.dtype == np.uint8
+    assert find_digits(photo)
+
+
+def test_unknown_kinds_and_counts_are_refused_in_one_line():
+    with pytest.raises(ValueError, match="Expected a kind among letters, words, .*, found 'faces'"):
+        non_digits.evaluation_pictures("faces", 1, seed=0)
+    with pytest.raises(ValueError, match="Expected at least 1 picture, found 0"):
+        non_digits.training_pictures(0, seed=0)
+
+
+def test_a_font_lacking_a_symbol_is_known():
+    font = non_digits._loaded_font("cmr10.ttf")
+    assert non_digits._has_glyph(font, "A") and not non_digits._has_glyph(font, "♥")
+
+
+def test_separation_of_scores_known_by_hand():
+    digits, others = np.array([0.6, 0.9, 0.95, 0.99, 1.0]), np.array([0.1, 0.7, 0.3, 0.2])
+    measured = refusals.separation(digits, others, kept=0.8)
+    # 19 of the 20 (digit, non-digit) pairs are ordered right: only 0.7 outranks the digit 0.6
+    assert measured["AUROC"] == pytest.approx(19 / 20)
+    # keeping 80 % of the digits puts the threshold at 0.9: every non-digit is refused
+    assert refusals.threshold_keeping(digits, 0.8) == 0.9 and measured["refused at 80% kept"] == 1.0
+    assert refusals.separation(digits, others, kept=1.0)["refused at 100% kept"] == 0.75  # 0.7 stays
+
+
+def test_threshold_and_separation_name_wrong_inputs():
+    with pytest.raises(ValueError, match=r"Expected a share of digits kept in \(0, 1\], found 0"):
+        refusals.threshold_keeping(np.array([0.5]), 0)
+    with pytest.raises(ValueError, match="Expected scores of digits and of non-digits, found 1 and 0"):
+        refusals.separation(np.array([0.5]), np.array([]))
+
+
+def test_refusal_table_counts_scores_below_the_threshold():
+    scores = {
+        "letters": {"a": np.array([0.1, 0.9]), "b": np.array([0.1, 0.2])},
+        "things": {"a": np.array([0.0]), "b": np.array([1.0])},
+    }
+    table = refusals.refusal_table(scores, threshold=0.5)
+    assert table.loc["letters"].tolist() == [50.0, 100.0] and table.loc["things"].tolist() == [100.0, 0.0]
+    assert table.loc[refusals.ALL_KINDS].tolist() == [75.0, 50.0]
+
+
+def test_picture_scores_are_the_surest_mark_and_zero_for_a_blank_page():
+    page = np.full((64, 96), 255, np.uint8)
+    written = page.copy()
+    written[16:48, 20:26] = 0  # a stroke
+    written[16:48, 60:66] = 0  # and another
+    calls = []
+
+    def network(images):
+        calls.append(len(images))
+        return np.tile(np.linspace(0.01, 0.2, 10), (len(images), 1)) * [[1] * 9 + [2]] / 1.2
+
+    scores = refusals.picture_scores(network, [page, written])
+    assert scores[0] == 0 and scores[1] == pytest.approx(0.4 / 1.2) and calls == [2]  # one batch for both marks
+
+
+def reading(probabilities, left=0):
+    probabilities = tuple(probabilities)
+    return MarkReading(int(np.argmax(probabilities)), probabilities, (left, 0, 10, 10))
+
+
+SURE_FOUR = [0.0] * 4 + [0.99] + [0.001] * 5
+UNSURE_EIGHT = [0.05] * 8 + [0.3, 0.3]
+
+
+def test_a_picture_of_no_digit_is_answered_not_a_digit():
+    prediction = Prediction("letter.png", (reading(UNSURE_EIGHT),))
+    assert not prediction.is_digit and prediction.number == "" and prediction.digit is None
+    assert max(UNSURE_EIGHT) < NOT_A_DIGIT_BELOW <= max(SURE_FOUR)
+    assert answer(prediction, top=3) == "letter.png: not a digit (at most 8, 30.0%)"
+    record = prediction.to_dict()
+    assert record["not_a_digit"] is True and record["digits"] == [] and record["number"] == ""
+    assert record["not_digits"][0]["score"] == 0.3 and record["not_digits"][0]["is_digit"] is False
+
+
+def test_a_number_is_read_from_its_digits_only():
+    prediction = Prediction("n.png", (reading(SURE_FOUR, 0), reading(UNSURE_EIGHT, 20), reading(SURE_FOUR, 40)))
+    assert prediction.number == "44" and prediction.is_digit
+    assert answer(prediction, top=1) == "n.png: 44 (4 99.0%, 4 99.0%; 1 other mark not a digit)"
+    record = prediction.to_dict()
+    assert [mark["box"]["left"] for mark in record["digits"]] == [0, 40] and len(record["not_digits"]) == 1
