@@ -1,7 +1,7 @@
-"""How well the saved models read photos of other people's handwriting, condition by condition.
+"""How well the saved models read photos of other people's handwriting, and say "not a digit".
 
     python benchmarks/handwriting.py [--models models/mnist_cnn.keras models/robust_cnn.keras]
-                                     [--digits 4649] [--split test] [--seed 0]
+                                     [--digits 4649] [--split test] [--seed 0] [--non-digits 500]
 
 Every USPS digit of the chosen half (`usps.load`: "tune" to tune the preparation and the
 distortions on, "test" to report) is photographed under each of `photos.CONDITIONS`, with a
@@ -9,7 +9,11 @@ fixed seed, prepared by `preparation.find_digits` and read by each model's LiteR
 `python -m mnist_cnn predict` reads a file (no digit, or several, is a mistake). It prints one
 row per condition and a column per model (percent read correctly), with the row over
 `reading.photo_accuracy.ALL_CONDITIONS`, each model's accuracy on MNIST's test set, the time taken,
-and the CPU (LiteRT runs on it). Needs the models (`make report-all`), the MNIST data
+and the CPU (LiteRT runs on it). Then `--non-digits` pictures of each kind of `non_digits.KINDS`
+(letters and symbols in fonts training never shows, written and photographed as the digits are):
+the percent answered "not a digit" per kind, and how well the top probability separates them from
+the photographed digits (AUROC, refusals at 95 % of digits kept: `reading.refusals`); and numbers
+of two and three digits, written apart and joined up, read whole. Needs the models (`make report-all`), the MNIST data
 (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
 or `MNIST_CNN_USPS`).
 """
@@ -21,9 +25,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.reading import photo_accuracy, usps
+from mnist_cnn.reading import non_digits, photo_accuracy, photos, refusals, usps
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
 from mnist_cnn.reading.saved_models import load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 from mnist_cnn.speed.plan import this_cpu
@@ -35,6 +41,7 @@ def main() -> None:
     parser.add_argument("--digits", type=int, default=4649, help="how many USPS digits of the half (at most 4,649)")
     parser.add_argument("--split", choices=("tune", "test"), default="test")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--non-digits", type=int, default=500, help="pictures of each kind of non-digit")
     options = parser.parse_args()
 
     print(f"{time.strftime('%Y-%m-%d')}, {this_cpu().describe()}")
@@ -50,11 +57,44 @@ def main() -> None:
     readings = photo_accuracy.photo_readings(networks, images, seed=options.seed)
     seconds = time.perf_counter() - started
     print(f"USPS {options.split} half, {len(images):,} digits photographed under each condition (seed {options.seed}):")
-    table = photo_accuracy.accuracy_by_condition(readings, labels)
-    print("| condition | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns))
-    for condition, row in table.iterrows():
-        print(f"| {condition} | " + " | ".join(f"{value:.1f} %" for value in row) + " |")
+    print_table(photo_accuracy.accuracy_by_condition(readings, labels), "condition")
     print(f"{len(images) * len(readings):,} photos rendered, prepared and read in {seconds:.0f} s")
+
+    shown = images[: options.non_digits]
+    digit_photos = [
+        photo for condition in photos.CONDITIONS for photo in photos.photographs(shown, condition, options.seed)
+    ]
+    digit_scores = {name: refusals.picture_scores(network, digit_photos) for name, network in networks.items()}
+    non_digit_scores = {}
+    for kind in non_digits.KINDS:
+        pictures = refusals.photographed_non_digits(kind, options.non_digits, options.seed)
+        non_digit_scores[kind] = {
+            name: refusals.picture_scores(network, pictures) for name, network in networks.items()
+        }
+    print(f'{options.non_digits:,} pictures of each kind, percent answered "not a digit":')
+    print_table(refusals.refusal_table(non_digit_scores), "kind")
+    kept = {name: 100 * float(np.mean(scores >= NOT_A_DIGIT_BELOW)) for name, scores in digit_scores.items()}
+    print(
+        f"photographed digits ({len(digit_photos):,}) not refused: "
+        + ", ".join(f"{n} {k:.1f} %" for n, k in kept.items())
+    )
+    print(refusals.separation_table(digit_scores, non_digit_scores).to_string())
+    for touching in (False, True):
+        accuracy = photo_accuracy.number_accuracy(
+            networks, images, labels, numbers=options.non_digits, touching=touching, seed=options.seed
+        )
+        what = "joined up" if touching else "apart"
+        print(
+            f"numbers of 2 and 3 digits written {what}, read whole: "
+            + ", ".join(f"{n} {a:.1f} %" for n, a in accuracy.items())
+        )
+
+
+def print_table(table: pd.DataFrame, index: str) -> None:
+    """A table of percents as Markdown."""
+    print(f"| {index} | " + " | ".join(table.columns) + " |\n|---|" + "---|" * len(table.columns))
+    for name, row in table.iterrows():
+        print(f"| {name} | " + " | ".join(f"{value:.1f} %" for value in row) + " |")
 
 
 if __name__ == "__main__":
