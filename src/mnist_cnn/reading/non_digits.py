@@ -32,7 +32,7 @@ from mnist_cnn.reading.opencv import cv2
 from mnist_cnn.reading.preparation import NoDigit, find_digits, prepare_digit
 
 KINDS = ("letters", "words", "symbols", "scribbles", "drawings", "things")
-# Letters a reader may take for digits: 0 O o D Q, 1 l I i J, 2 Z z, 4 q? no: 5 S s, 6 b G, 8 B, 9 g q.
+# Letters a reader may take for digits: O o D Q (0), l I i J j T (1, 7), Z z (2), S s (5), b G (6), B (8), g q (9).
 TWINS = "OoDQlIiJjZzSsbGBgqT"
 LETTERS = "".join(letter for letter in string.ascii_letters if letter not in TWINS)
 SYMBOLS = "+=×÷%#@&$?*<>~^€£§¶∞√∑πΩαβδλμσφψω♥★☺→←↑↓✓✗♪☼⌂Ψ∫∂∇≈≠≤≥±©®"
