@@ -84,7 +84,7 @@ def training_pictures(count: int, seed: int) -> np.ndarray:
     for kind in kinds:
         while True:  # a picture may hold nothing the preparation reads (a thing too faint): draw again
             try:
-                prepared.append(_prepared(KINDS[kind], rng, training=True))
+                prepared.append(_prepared(KINDS[kind], rng))
                 break
             except NoDigit:
                 continue
@@ -99,8 +99,8 @@ def evaluation_pictures(kind: str, count: int, seed: int) -> list[np.ndarray]:
     return [DRAWERS[kind](rng, False) for _ in range(count)]
 
 
-def _prepared(kind: str, rng: np.random.Generator, training: bool) -> np.ndarray:
-    picture = DRAWERS[kind](rng, training)
+def _prepared(kind: str, rng: np.random.Generator) -> np.ndarray:
+    picture = DRAWERS[kind](rng, True)
     if kind in ("words", "things"):  # several marks (letters, things): one of them, as `predict` sees it
         marks = find_digits(picture if kind == "things" else 255 - picture)
         return marks[int(rng.integers(len(marks)))].image
