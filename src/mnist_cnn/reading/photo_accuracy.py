@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.reading import photos
-from mnist_cnn.reading.predict import MarkReading, find, read_marks
+from mnist_cnn.reading.predict import MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
 NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
@@ -31,8 +31,8 @@ def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.
 
 def readings(marks: Sequence[Sequence[MarkReading]]) -> np.ndarray:
     """Each photo's one digit, or `NOT_READ` where not exactly one of its marks is a digit."""
-    digits = [[mark.digit for mark in photo if mark.is_digit] for photo in marks]
-    return np.array([found[0] if len(found) == 1 else NOT_READ for found in digits], dtype=int)
+    digits = [Prediction("", tuple(photo)).digit for photo in marks]
+    return np.array([NOT_READ if digit is None else digit for digit in digits], dtype=int)
 
 
 def photo_readings(

@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from mnist_cnn.reading import non_digits, photos
-from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, find, read_marks
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
 ALL_KINDS = "all kinds"  # the row of `refusal_table` over every kind
@@ -40,11 +40,8 @@ def picture_scores(network: Network, pictures: Sequence[np.ndarray]) -> np.ndarr
 
 def answers(network: Network, pictures: Sequence[np.ndarray]) -> list[str]:
     """What `predict` answers for each picture, in a few words: "7 (99%)", "47", or "not a digit"."""
-    answered = []
-    for marks in read_marks([find(picture) for picture in pictures], network):
-        digits = [mark for mark in marks if mark.is_digit]
-        answered.append(said(digits[0]) if len(digits) == 1 else "".join(str(m.digit) for m in digits) or "not a digit")
-    return answered
+    predictions = [Prediction("", marks) for marks in read_marks([find(picture) for picture in pictures], network)]
+    return [said(p.digits[0]) if len(p.digits) == 1 else p.number or "not a digit" for p in predictions]
 
 
 def said(mark: MarkReading) -> str:
