@@ -1,6 +1,7 @@
-"""Time the drawing pad's answer: from the stroke's image arriving in Python to the answer set on the widget.
+"""Time the drawing pad's answer: in Jupyter, from the stroke's image arriving in Python to the answer set on
+the widget; with `--page`, in a static page in Chromium, from the end of the stroke to the answer.
 
-    python benchmarks/draw_latency.py [--model models/mnist_cnn.keras] [--drawings 50]
+    python benchmarks/draw_latency.py [--model models/mnist_cnn.keras] [--drawings 50] [--page]
 
 Each drawing is a test digit drawn at the pad's size (280x280, as the RGBA PNG the browser
 sends), handed to the widget as its comm hands it the browser's message (`set_state`); the time
@@ -8,6 +9,10 @@ runs until the widget has set its answer. The first drawing is timed apart: it i
 that pays for the model's first call. For comparison, `model.predict` alone on each drawing's
 prepared image. The network's weights do not change its speed, so without `--model` an
 untrained network of the same architecture runs. Needs the data (`MNIST_CNN_DATA`).
+
+With `--page`, the same digits are painted on the pad of a page holding `drawing_pad.page_html(model)`,
+opened from disk in Debian's Chromium (Playwright), and the mouse ends a stroke on each (a click on
+its ink); the time runs in the page from the mouse button's release to the answer read.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import io
 import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,8 +31,7 @@ from PIL import Image
 from mnist_cnn import speed
 from mnist_cnn.data import load_mnist, preprocess_images
 from mnist_cnn.networks import build_model
-from mnist_cnn.reading.drawing_pad import PAD_SIZE, DrawingPad
-from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.reading.drawing_pad import PAD_SIZE, DrawingPad, page_html, prepare_drawing
 from mnist_cnn.reading.saved_models import load_model
 from mnist_cnn.speed.runtime import this_machine
 from mnist_cnn.training import BATCH_SIZE
@@ -47,10 +52,45 @@ def cpu_model() -> str:
     return "unknown CPU"
 
 
+def page_milliseconds(model, drawings: list[bytes]) -> list[float]:
+    """In Chromium, milliseconds from the end of a stroke on each drawing to the page's answer."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
+        path = Path(folder) / "pad.html"
+        path.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{page_html(model)}</body></html>')
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        canvas = page.locator(".mnist-pad-canvas")
+        canvas.evaluate(
+            """canvas => { window.times = [];
+                 canvas.addEventListener("pointerup", () => (window.started = performance.now()), { capture: true });
+                 canvas.closest("[id^=mnist-pad-]").addEventListener("mnist-pad-read",
+                   () => window.times.push(performance.now() - window.started)); }"""
+        )
+        box = canvas.bounding_box()
+        for count, drawing in enumerate(drawings, start=1):
+            pixels = np.asarray(Image.open(io.BytesIO(drawing)).convert("L"))
+            canvas.evaluate(
+                """(canvas, pixels) => { const context = canvas.getContext("2d"), image = context.createImageData(280, 280);
+                     pixels.forEach((value, index) => image.data.set([value, value, value, 255], 4 * index));
+                     context.putImageData(image, 0, 0); }""",
+                pixels.ravel().tolist(),
+            )
+            row, column = np.argwhere(pixels == pixels.max())[0]  # a click on the digit's ink: a dot, and the stroke ends
+            page.mouse.click(box["x"] + column * box["width"] / PAD_SIZE, box["y"] + row * box["height"] / PAD_SIZE)
+            page.wait_for_function(f"() => window.times.length === {count}")
+        times = page.evaluate("() => window.times")
+        browser.close()
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, help="a saved .keras model (default: an untrained network)")
     parser.add_argument("--drawings", type=int, default=50)
+    parser.add_argument("--page", action="store_true", help="also time the pad of a static page in Chromium")
     options = parser.parse_args()
     speed.use(batch_size=BATCH_SIZE)  # the threads the notebook's kernel runs with
     model = load_model(options.model) if options.model else build_model(seed=0)
@@ -65,7 +105,7 @@ def main() -> None:
         assert pad.probabilities, pad.message  # the network answered, not a sentence
     predict_seconds = []
     for drawing in drawings:  # the first call, which builds the prediction function, is left out below
-        images = preprocess_images(prepare_digit(Image.open(io.BytesIO(drawing)))[np.newaxis])
+        images = preprocess_images(prepare_drawing(np.asarray(Image.open(io.BytesIO(drawing)).convert("L")))[np.newaxis])
         started = time.perf_counter()
         model.predict(images, verbose=0)
         predict_seconds.append(time.perf_counter() - started)
@@ -80,6 +120,10 @@ def main() -> None:
         f"model.predict alone, on the same prepared images: median {1000 * statistics.median(predict_seconds):.1f} ms, "
         f"max {1000 * max(predict_seconds):.1f} ms"
     )
+    if options.page:
+        first, *rest = page_milliseconds(model, drawings)
+        print(f"in the page (Chromium): first drawing {first:.1f} ms; next {len(rest)}: ", end="")
+        print(f"median {statistics.median(rest):.1f} ms, max {max(rest):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -258,12 +258,11 @@ Markdown(summary.describe_run(metrics))
 # Draw a digit on the pad below, with a mouse, a pen or a finger. At the end of each stroke the
 # model gives its answer with the probabilities of all ten digits, and shows the 28 × 28 image it
 # actually reads: your drawing cropped, scaled into a 20 × 20 box and centred by its centre of
-# mass, exactly as `python -m mnist_cnn predict` prepares a photo, and as MNIST's digits were. An
-# answer under 50 % is marked "not sure"; an empty pad, a dot or a blot gets a sentence instead.
-# The pad is live only while the notebook runs in Jupyter (JupyterLab or Notebook 7): the HTML
-# report cannot run it.
+# mass, as MNIST's digits were. An answer under 45 % is "not a digit, it seems"; an empty pad, a
+# dot or a blot gets a sentence instead. The pad works in Jupyter and in this notebook's HTML
+# pages, where the page itself reads your drawing with this run's network, in the browser.
 
-# %% tags=["code-only"]
+# %% tags=["nbval-ignore-output"]
 drawing_pad.DrawingPad(model)
 
 # %% [markdown]

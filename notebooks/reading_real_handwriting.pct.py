@@ -351,10 +351,10 @@ print(f"Saved {saving.ROBUST_MODEL_PATH} (and .tflite) and reports/handwriting.c
 # ## Try it yourself
 #
 # Draw a digit with the mouse, a pen or a finger: the robust model reads it at the end of each
-# stroke (this is live in JupyterLab and Notebook 7; a static page shows a sentence instead).
+# stroke, in Jupyter and in this notebook's HTML pages, where the page reads it in the browser.
 # Or photograph one on paper and run `python -m mnist_cnn predict photo.jpg`.
 
-# %% tags=["code-only"]
+# %% tags=["nbval-ignore-output"]
 DrawingPad(robust_model)
 
 # %% [markdown]

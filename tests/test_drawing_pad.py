@@ -28,10 +28,12 @@ from mnist_cnn.reading.drawing_pad import (
     TOO_MUCH_INK,
     TOO_SMALL,
     DrawingPad,
+    page_html,
     plot_readings,
+    prepare_drawing,
     read_drawing,
 )
-from mnist_cnn.reading.preparation import prepare_digit
+from mnist_cnn.reading.preparation import MIN_CONTRAST, NoDigit
 from mnist_cnn.reading.saved_models import keras_network
 
 # Each digit as strokes, each stroke a list of (x, y) points on the 280x280 pad.
@@ -75,7 +77,7 @@ def test_drawn_digits_are_read(digit, network):
     assert reading.message.startswith(f"Reads {digit} (") and reading.probabilities.sum() == pytest.approx(1)
 
 
-def test_the_network_gets_exactly_what_predict_prepares():
+def test_the_network_gets_exactly_what_prepare_drawing_prepares():
     image = drawing(STROKES[7])
     given = []
 
@@ -84,8 +86,8 @@ def test_the_network_gets_exactly_what_predict_prepares():
         return np.eye(10)[[7]]
 
     reading = read_drawing(image, network)
-    np.testing.assert_array_equal(given[0], preprocess_images(prepare_digit(image)[np.newaxis]))
-    np.testing.assert_array_equal(reading.seen, prepare_digit(image))
+    np.testing.assert_array_equal(given[0], preprocess_images(prepare_drawing(np.asarray(image))[np.newaxis]))
+    np.testing.assert_array_equal(reading.seen, prepare_drawing(np.asarray(image)))
     assert (reading.digit, reading.sure, reading.message) == (7, True, "Reads 7 (100%).")
 
 
@@ -97,6 +99,41 @@ def test_test_digits_are_read_as_the_model_predicts_them(trained_model, mnist, n
     seen = np.stack([reading.seen for reading in readings])  # each nearly its test image (tests/test_predict.py)
     expected = trained_model.predict(preprocess_images(seen), verbose=0)
     np.testing.assert_allclose([reading.probabilities for reading in readings], expected, atol=1e-5)
+
+
+def test_a_drawing_is_fitted_into_the_20x20_box_and_centred_by_its_mass():
+    pixels = np.zeros((PAD_SIZE, PAD_SIZE), np.uint8)
+    pixels[30:230, 100:150] = 255  # a bar 200 tall and 50 wide, off the pad's centre
+    seen = prepare_drawing(pixels)
+    rows, columns = np.nonzero(seen)
+    assert (rows.max() - rows.min() + 1, columns.max() - columns.min() + 1) == (20, 5)
+    assert (rows.min(), columns.min()) == (4, 12)  # centred: 4 + 20 + 4 rows, 12 + 5 + 11 columns
+    assert seen.max() == 255
+
+
+def test_faint_marks_are_not_ink_and_a_blank_drawing_says_so():
+    pixels = np.full((PAD_SIZE, PAD_SIZE), MIN_CONTRAST - 1, np.uint8)
+    pixels[0, 0] = 0
+    with pytest.raises(NoDigit, match=f"brightest ink is {MIN_CONTRAST - 1} of 255, expected at least {MIN_CONTRAST}"):
+        prepare_drawing(pixels)
+    reading = read_drawing(Image.fromarray(pixels), network=None)
+    assert reading.message.startswith("No digit found: the image is blank") and reading.seen is None
+
+
+@pytest.mark.parametrize("pixels", [np.zeros((28, 28), np.float32), np.zeros((28, 28, 3), np.uint8)])
+def test_a_drawing_must_be_uint8_grayscale(pixels):
+    with pytest.raises(ValueError, match=f"Expected a uint8 drawing of shape \\(H, W\\), found {pixels.dtype}"):
+        prepare_drawing(pixels)
+
+
+def test_the_widget_also_offers_the_pad_as_html_for_static_pages(trained_model):
+    bundle = DisplayFormatter().format(DrawingPad(trained_model))[0]
+    assert {"application/vnd.jupyter.widget-view+json", "text/plain", "text/html"} <= bundle.keys()
+    html = bundle["text/html"]
+    assert html.count('<script type="module">') == 1 and "function render(" in html and "function mount(" in html
+    assert "http" not in html.replace("https://anywidget.dev", "")  # nothing fetched: the network is in the page
+    assert len(html.encode()) < 1_000_000
+    assert page_html(trained_model).split('id="', 1)[1][:18] != html.split('id="', 1)[1][:18]  # each pad its own id
 
 
 @pytest.mark.parametrize(
@@ -161,7 +198,7 @@ def test_the_pad_shows_a_sentence_not_an_answer_for_a_dot(trained_model):
 
 def test_the_pads_text_output_is_one_fixed_line_whatever_it_shows(trained_model):
     """nbval compares a cell's text output with the stored one: no address, widget id or reading may show in it."""
-    fresh, drawn = DrawingPad(None), DrawingPad(trained_model)
+    fresh, drawn = DrawingPad(trained_model), DrawingPad(trained_model)
     drawn.image = png(drawing(STROKES[7]))
     (first, _), (second, _) = DisplayFormatter().format(fresh), DisplayFormatter().format(drawn)
     assert first["text/plain"] == second["text/plain"], (first["text/plain"], second["text/plain"])

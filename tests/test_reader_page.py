@@ -3,14 +3,22 @@
 One short run of the report command writes both pages; headless Chromium (Debian's `chromium`,
 through Playwright, as in tests/test_browser.py) opens each from its file, follows the link from
 one to the other, and saves a screenshot of its first screen to reports/screenshots/ beside them.
-Without Chromium or Playwright the test is skipped with the reason.
+On each page the drawing pad reads a 7 drawn with the mouse as `read_drawing` reads it with the
+run's saved model. Without Chromium or Playwright the test is skipped with the reason.
 """
 
 from __future__ import annotations
 
+import keras
 import pytest
-from test_browser import CHROMIUM, require_chromium
+from test_browser import CHROMIUM, draw, require_chromium
+from test_drawing_pad import STROKES
+from test_page_pad import pad_image
 from test_report import FIGURES, run_report
+
+from mnist_cnn.reading.drawing_pad import read_drawing
+from mnist_cnn.reading.saved_models import keras_network
+from mnist_cnn.saving import MODEL_PATH
 
 pytestmark = pytest.mark.browser
 
@@ -74,3 +82,26 @@ def test_the_readers_page_shows_results_without_code_and_fetches_nothing(pages):
     assert shown["full"]["code inputs"] > 0 and shown["full"]["prompts"] > 0  # the same check finds the code there
     assert shown["full"]["rendered images"] == figures and shown["full"]["link to the other page"]
     assert [url for url in requests if not is_local(url)] == [] and not errors
+
+
+def test_the_pad_reads_in_both_pages_with_the_runs_model(pages):
+    from playwright.sync_api import expect, sync_playwright
+
+    network = keras_network(keras.saving.load_model(pages["full"].parents[1] / MODEL_PATH))
+    requests, shown = [], {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.on("request", lambda request: requests.append(request.url))
+        try:
+            for name, path in pages.items():
+                page.goto(path.as_uri())
+                canvas, message = page.locator(".mnist-pad-canvas"), page.locator(".mnist-pad-message")
+                canvas.scroll_into_view_if_needed()
+                draw(page, canvas, STROKES[7])
+                expect(message).not_to_have_text(read_drawing(None, network).message)
+                shown[name] = (message.text_content(), read_drawing(pad_image(page), network).message)
+        finally:
+            browser.close()
+    assert shown["full"][0] == shown["full"][1] and shown["results"][0] == shown["results"][1], shown
+    assert [url for url in requests if not is_local(url)] == []

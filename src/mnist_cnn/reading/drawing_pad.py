@@ -4,16 +4,22 @@
 beside this file, styled by `drawing_pad.css`, so it runs in JupyterLab 4 and Notebook 7 without a build
 step). After each stroke the browser sends the pad as a PNG; Python reads it with `read_drawing`
 and sends back the answer, the ten probabilities and the network's view. `read_drawing` prepares
-the drawing exactly as `python -m mnist_cnn predict` prepares a photo (`preparation.prepare_digit`,
-then `data.preprocess_images`), and says in a sentence when there is nothing to read. It runs the
+the drawing as MNIST's digits were prepared (`prepare_drawing`: the ink's box fitted into 20 x 20,
+centred by its centre of mass), and says in a sentence when there is nothing to read. It runs the
 model directly (`saved_models.keras_network`), not through `model.predict`, which takes far longer
 for one image (docs/draw.md). `plot_readings` shows the same readings as a static figure, for
 headless runs.
+
+In a static page (a report, the book) the widget cannot reach Python: its HTML output, `page_html`,
+is the same pad reading in the browser, `drawing_pad_page.js` repeating `read_drawing` with the
+network's weights (`browser_network`) embedded in the page.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import secrets
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,16 +33,19 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from mnist_cnn.data import IMAGE_SHAPE, NUM_CLASSES, preprocess_images
+from mnist_cnn.reading.browser_network import browser_network
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
-from mnist_cnn.reading.preparation import MIN_CONTRAST, NoDigit, is_blot, prepare_digit
+from mnist_cnn.reading.preparation import DIGIT_BOX, MAX_INK, MIN_CONTRAST, NoDigit, is_blot, to_mnist
 from mnist_cnn.reading.saved_models import Network, keras_network
 
 if TYPE_CHECKING:
     import keras
 
+HERE = Path(__file__).parent
 PAD_SIZE = 280  # pixels on each side of the pad: ten times MNIST's 28
 LINE_WIDTH = 22  # pixels: at the pad's size, scaled into MNIST's 20x20 box, about MNIST's stroke width
 MIN_EXTENT = 0.2  # a drawing smaller than this fraction of the pad's side is a dot, not a digit
+# The pad's ink is light on black: a pixel at least MIN_CONTRAST (preparation's, 40 of 255) bright is ink.
 
 EMPTY = "Draw a digit: the pad is empty."
 TOO_SMALL = "Too small to read: draw the digit larger, across most of the pad."
@@ -62,21 +71,40 @@ class Reading:
         return self.probabilities is not None and float(self.probabilities.max()) >= NOT_A_DIGIT_BELOW
 
 
+def prepare_drawing(pixels: np.ndarray) -> np.ndarray:
+    """A drawing of one digit, light ink on black (uint8, H x W), as MNIST's digits were prepared: 28x28 uint8.
+
+    The box of the ink (pixels at least `MIN_CONTRAST` bright) is fitted into the 20x20 box and
+    centred by its centre of mass (`preparation.to_mnist`). `drawing_pad_page.js` repeats it in
+    the browser. Raises `NoDigit` when no pixel is ink.
+    """
+    pixels = np.asarray(pixels)
+    if pixels.dtype != np.uint8 or pixels.ndim != 2:
+        raise ValueError(f"Expected a uint8 drawing of shape (H, W), found {pixels.dtype} {pixels.shape}.")
+    rows, columns = np.nonzero(pixels >= MIN_CONTRAST)
+    if not rows.size:
+        raise NoDigit(
+            f"no digit found: the image is blank (its brightest ink is {pixels.max()} of 255, "
+            f"expected at least {MIN_CONTRAST})"
+        )
+    return to_mnist(pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1])
+
+
 def read_drawing(image: Image.Image | None, network: Network) -> Reading:
-    """Read one digit drawn on the pad (or any image of one digit); None is an empty pad.
+    """Read one digit drawn on the pad (or any image of one digit, light on black); None is an empty pad.
 
     `network` maps preprocessed images (N, 28, 28, 1) to probabilities (N, 10), as
     `keras_network(model)` does. Blank, dot-sized and blotted drawings get a sentence instead of
     an answer, and one whose top probability is below `predict.NOT_A_DIGIT_BELOW` is "not a digit".
     """
-    pixels = None if image is None else np.asarray(image.convert("L"), dtype=np.int16)
+    pixels = None if image is None else np.asarray(image.convert("L"))
     if pixels is None or pixels.size == 0 or pixels.min() == pixels.max():
         return Reading(EMPTY)
     try:
-        seen = prepare_digit(image, dark_ink=False)  # the pad draws white on black
+        seen = prepare_drawing(pixels)
     except NoDigit as error:
         return Reading(f"{str(error)[0].upper()}{str(error)[1:]}.")
-    rows, columns = np.nonzero(np.abs(pixels - np.median(pixels)) >= MIN_CONTRAST)  # the ink, where most is paper
+    rows, columns = np.nonzero(pixels >= MIN_CONTRAST)
     if max(np.ptp(rows), np.ptp(columns)) + 1 < MIN_EXTENT * max(pixels.shape):
         return Reading(TOO_SMALL, seen=seen)
     if is_blot(seen):
@@ -125,8 +153,8 @@ class DrawingPad(anywidget.AnyWidget):
     `pad_size` and `view_size` and strokes `line_width` pixels wide.
     """
 
-    _esm = Path(__file__).with_name("drawing_pad.js")
-    _css = Path(__file__).with_name("drawing_pad.css")
+    _esm = HERE / "drawing_pad.js"
+    _css = HERE / "drawing_pad.css"
 
     pad_size = traitlets.Int(PAD_SIZE, read_only=True).tag(sync=True)
     line_width = traitlets.Int(LINE_WIDTH, read_only=True).tag(sync=True)
@@ -139,11 +167,16 @@ class DrawingPad(anywidget.AnyWidget):
     seen = traitlets.List(traitlets.Int()).tag(sync=True)
 
     def __init__(self, model: keras.Model, **kwargs) -> None:
-        self._network = keras_network(model)
+        self._model, self._network = model, keras_network(model)
         super().__init__(**kwargs)
 
     def __repr__(self) -> str:
-        return "DrawingPad: live while this notebook runs in Jupyter; a static page cannot run it"
+        return "DrawingPad: live while this notebook runs in Jupyter; a static page runs its HTML copy"
+
+    def _repr_mimebundle_(self, **kwargs) -> tuple[dict, dict]:
+        """The widget for Jupyter, and for a static page (which cannot show a widget) `page_html`."""
+        data, metadata = super()._repr_mimebundle_(**kwargs)
+        return {**data, "text/html": page_html(self._model)}, metadata
 
     @traitlets.observe("image")
     def _read(self, change: dict) -> None:
@@ -154,3 +187,42 @@ class DrawingPad(anywidget.AnyWidget):
             self.sure = reading.sure
             self.probabilities = [] if reading.probabilities is None else reading.probabilities.tolist()
             self.seen = [] if reading.seen is None else reading.seen.ravel().tolist()
+
+
+def page_html(model: keras.Model) -> str:
+    """The pad for a static page: the same pad and reading, in the browser, with `model`'s weights in the page.
+
+    One piece of HTML: the pad's CSS, the widget's own JavaScript (`drawing_pad.js`), and
+    `drawing_pad_page.js`, which stands in for the widget's Python side, given the network
+    (`browser_network`) and the pad's settings. It needs no server and makes no request.
+    """
+    settings = {
+        "pad_size": PAD_SIZE,
+        "line_width": LINE_WIDTH,
+        "view_size": IMAGE_SHAPE[0],
+        "digit_box": DIGIT_BOX,
+        "min_contrast": MIN_CONTRAST,
+        "min_extent": MIN_EXTENT,
+        "max_ink": MAX_INK,
+        "not_a_digit_below": NOT_A_DIGIT_BELOW,
+        "empty": EMPTY,
+        "too_small": TOO_SMALL,
+        "too_much_ink": TOO_MUCH_INK,
+    }
+    pad_id = f"mnist-pad-{secrets.token_hex(4)}"
+    code = "\n".join(
+        [
+            (HERE / "drawing_pad.js").read_text(encoding="utf-8"),
+            (HERE / "drawing_pad_page.js").read_text(encoding="utf-8"),
+            f'mount(document.getElementById("{pad_id}"), JSON.parse(document.getElementById("{pad_id}-data").text));',
+        ]
+    )
+    data = json.dumps({"settings": settings, "network": browser_network(model)})
+    # "</" would end a script early; the JSON and the code hold it only inside strings, where "<\\/" means the same.
+    data, code = data.replace("</", "<\\/"), code.replace("</", "<\\/")
+    return (
+        f"<style>{(HERE / 'drawing_pad.css').read_text(encoding='utf-8')}</style>\n"
+        f'<div id="{pad_id}"></div>\n'
+        f'<script type="application/json" id="{pad_id}-data">{data}</script>\n'
+        f'<script type="module">\n{code}\n</script>\n'
+    )
