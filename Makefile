@@ -25,7 +25,7 @@ CHECK_PYTHON := import sys; v = sys.version_info; print("Using %s (Python %d.%d.
 # Where git finds nbdime's drivers (make nbdime).
 NBDIME_BIN := $(abspath $(BIN))
 
-.PHONY: help report report-all test test-all lint format lab notebook sync hooks nbdime lock check-lock clean
+.PHONY: help report report-all book test test-all lint format lab notebook sync hooks nbdime lock check-lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ report-all: $(INSTALLED) ## all three notebooks: adds reports/improving_the_cnn.
 	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) \
 		--notebook $(THIRD_NOTEBOOK) $(PARAMETERS)
+
+book: $(INSTALLED) ## the notebooks' runs and the guides as one static site, opened from disk → reports/book/index.html
+	$(BIN)/python -m mnist_cnn book
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
 	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
@@ -87,9 +90,9 @@ notebook: $(INSTALLED) ## re-run the notebooks on the full data and store their 
 
 lock: $(INSTALLED) ## regenerate the locks from pyproject.toml's ranges, for every platform (needs the registry)
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra cpu --extra jax --extra test --extra lab \
-		--extra lock -o requirements.txt
+		--extra book --extra lock -o requirements.txt
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra gpu --extra test --extra lab \
-		--extra lock -o requirements-gpu.txt
+		--extra book --extra lock -o requirements-gpu.txt
 
 check-lock: $(INSTALLED) ## ask uv whether the locks install on Linux, macOS and Windows × Python 3.11-3.13
 	$(BIN)/python tools/check_lock.py

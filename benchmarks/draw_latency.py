@@ -58,7 +58,7 @@ def page_milliseconds(model, drawings: list[bytes]) -> list[float]:
 
     with tempfile.TemporaryDirectory() as folder, sync_playwright() as playwright:
         path = Path(folder) / "pad.html"
-        path.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{page_html(model)}</body></html>')
+        path.write_text(f'<!doctype html><html><head><meta charset="utf-8"></head><body>{page_html(model)}</body>')
         browser = playwright.chromium.launch(executable_path="/usr/bin/chromium")
         page = browser.new_page()
         page.goto(path.as_uri())
@@ -73,12 +73,13 @@ def page_milliseconds(model, drawings: list[bytes]) -> list[float]:
         for count, drawing in enumerate(drawings, start=1):
             pixels = np.asarray(Image.open(io.BytesIO(drawing)).convert("L"))
             canvas.evaluate(
-                """(canvas, pixels) => { const context = canvas.getContext("2d"), image = context.createImageData(280, 280);
+                """(canvas, pixels) => { const context = canvas.getContext("2d");
+                     const image = context.createImageData(canvas.width, canvas.height);
                      pixels.forEach((value, index) => image.data.set([value, value, value, 255], 4 * index));
                      context.putImageData(image, 0, 0); }""",
                 pixels.ravel().tolist(),
             )
-            row, column = np.argwhere(pixels == pixels.max())[0]  # a click on the digit's ink: a dot, and the stroke ends
+            row, column = np.argwhere(pixels == pixels.max())[0]  # a click on the digit's ink: a dot, the stroke's end
             page.mouse.click(box["x"] + column * box["width"] / PAD_SIZE, box["y"] + row * box["height"] / PAD_SIZE)
             page.wait_for_function(f"() => window.times.length === {count}")
         times = page.evaluate("() => window.times")
@@ -105,7 +106,8 @@ def main() -> None:
         assert pad.probabilities, pad.message  # the network answered, not a sentence
     predict_seconds = []
     for drawing in drawings:  # the first call, which builds the prediction function, is left out below
-        images = preprocess_images(prepare_drawing(np.asarray(Image.open(io.BytesIO(drawing)).convert("L")))[np.newaxis])
+        pixels = np.asarray(Image.open(io.BytesIO(drawing)).convert("L"))
+        images = preprocess_images(prepare_drawing(pixels)[np.newaxis])
         started = time.perf_counter()
         model.predict(images, verbose=0)
         predict_seconds.append(time.perf_counter() - started)

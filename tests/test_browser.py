@@ -9,6 +9,7 @@ strokes without a browser).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -38,6 +39,30 @@ def require_chromium() -> None:
     if not os.path.exists(CHROMIUM):
         pytest.skip("chromium is not installed: apt-get install -y chromium")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed: pip install playwright")
+
+
+def is_local(url: str) -> bool:
+    """Whether the browser can load `url` without the network: a file, data in the URL, a blank page, a blob."""
+    return url.startswith(("file:", "data:", "about:", "blob:"))
+
+
+@contextlib.contextmanager
+def offline_page(width: int = 1280, height: int = 900):
+    """A page of headless Chromium that can load only what `is_local` allows: (page, its requests, its errors)."""
+    from playwright.sync_api import sync_playwright
+
+    require_chromium()
+    requests, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/*", lambda route: route.continue_() if is_local(route.request.url) else route.abort())
+            page.on("request", lambda request: requests.append(request.url))
+            yield page, requests, errors
+        finally:
+            browser.close()
 
 
 SETTINGS = {  # JupyterLab's settings for the test: never save the notebook, keep every cell in the page, no news

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import keras
 import pytest
-from test_browser import CHROMIUM, draw, require_chromium
+from test_browser import draw, is_local, offline_page, require_chromium
 from test_drawing_pad import STROKES
 from test_page_pad import pad_image
 from test_report import FIGURES, run_report
@@ -34,42 +34,27 @@ def pages(mnist_path, tmp_path_factory):
     return {"full": reports / "mnist_cnn.html", "results": reports / "mnist_cnn.results.html"}
 
 
-def is_local(url: str) -> bool:
-    """Whether the browser can load `url` without the network: a file, or data in the URL itself."""
-    return url.startswith(("file:", "data:"))
-
-
 def test_the_readers_page_shows_results_without_code_and_fetches_nothing(pages):
-    from playwright.sync_api import sync_playwright
-
-    requests, errors, shown = [], [], {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.route("**/*", lambda route: route.continue_() if is_local(route.request.url) else route.abort())
-        page.on("request", lambda request: requests.append(request.url))
-        try:
-            for name, other in (("results", "full"), ("full", "results")):
-                page.goto(pages[name].as_uri())
-                page.wait_for_load_state("load")
-                images = page.locator("img")
-                shown[name] = {
-                    "code inputs": page.locator(".jp-CodeCell .jp-InputArea").count(),
-                    "prompts": page.locator(".jp-InputPrompt, .jp-OutputPrompt").count(),
-                    "images": images.count(),
-                    "rendered images": sum(
-                        images.nth(index).evaluate("image => image.complete && image.naturalWidth > 0")
-                        for index in range(images.count())
-                    ),
-                    "link to the other page": page.locator(f'a[href="{pages[other].name}"]').first.is_visible(),
-                }
-                screenshot = pages[name].parent / "screenshots" / f"{name}.png"
-                screenshot.parent.mkdir(exist_ok=True)
-                page.screenshot(path=screenshot)
-                print(f"Screenshot of the {name} page: {screenshot}")
-        finally:
-            browser.close()
+    shown = {}
+    with offline_page() as (page, requests, errors):
+        for name, other in (("results", "full"), ("full", "results")):
+            page.goto(pages[name].as_uri())
+            page.wait_for_load_state("load")
+            images = page.locator("img")
+            shown[name] = {
+                "code inputs": page.locator(".jp-CodeCell .jp-InputArea").count(),
+                "prompts": page.locator(".jp-InputPrompt, .jp-OutputPrompt").count(),
+                "images": images.count(),
+                "rendered images": sum(
+                    images.nth(index).evaluate("image => image.complete && image.naturalWidth > 0")
+                    for index in range(images.count())
+                ),
+                "link to the other page": page.locator(f'a[href="{pages[other].name}"]').first.is_visible(),
+            }
+            screenshot = pages[name].parent / "screenshots" / f"{name}.png"
+            screenshot.parent.mkdir(exist_ok=True)
+            page.screenshot(path=screenshot)
+            print(f"Screenshot of the {name} page: {screenshot}")
 
     figures = len(FIGURES)
     assert shown["results"] == {
@@ -85,23 +70,18 @@ def test_the_readers_page_shows_results_without_code_and_fetches_nothing(pages):
 
 
 def test_the_pad_reads_in_both_pages_with_the_runs_model(pages):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     network = keras_network(keras.saving.load_model(pages["full"].parents[1] / MODEL_PATH))
-    requests, shown = [], {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda request: requests.append(request.url))
-        try:
-            for name, path in pages.items():
-                page.goto(path.as_uri())
-                canvas, message = page.locator(".mnist-pad-canvas"), page.locator(".mnist-pad-message")
-                canvas.scroll_into_view_if_needed()
-                draw(page, canvas, STROKES[7])
-                expect(message).not_to_have_text(read_drawing(None, network).message)
-                shown[name] = (message.text_content(), read_drawing(pad_image(page), network).message)
-        finally:
-            browser.close()
+    shown = {}
+    with offline_page() as (page, requests, errors):
+        for name, path in pages.items():
+            page.goto(path.as_uri())
+            canvas, message = page.locator(".mnist-pad-canvas"), page.locator(".mnist-pad-message")
+            canvas.scroll_into_view_if_needed()
+            draw(page, canvas, STROKES[7])
+            expect(message).not_to_have_text(read_drawing(None, network).message)
+            shown[name] = (message.text_content(), read_drawing(pad_image(page), network).message)
+    assert not errors
     assert shown["full"][0] == shown["full"][1] and shown["results"][0] == shown["results"][1], shown
     assert [url for url in requests if not is_local(url)] == []

@@ -424,7 +424,7 @@ def test_a_full_disk_ends_a_stopped_run_in_one_line(earlier_run, capsys, monkeyp
     assert files(earlier_run.parent) == before  # byte for byte, and no temporary file
 
 
-@pytest.mark.parametrize("room", [0, 1, 2])  # the pages and the figure: the disk fills before the first, 2nd or 3rd
+@pytest.mark.parametrize("room", [0, 1, 2, 3])  # the pages, the notebook, the figure: full before the 1st ... 4th
 def test_a_full_disk_leaves_the_earlier_report_whole(earlier_run, capsys, monkeypatch, room):
     monkeypatch.setattr(runner, "execute_notebook", lambda *arguments: executed_notebook())
     before = files(earlier_run.parent)
@@ -440,12 +440,19 @@ def test_a_full_disk_leaves_the_earlier_report_whole(earlier_run, capsys, monkey
 def test_with_room_the_same_run_writes_its_report(earlier_run, capsys, monkeypatch):
     # The test above, with space: its files do change (and the earlier failed run is removed).
     monkeypatch.setattr(runner, "execute_notebook", lambda *arguments: executed_notebook())
-    fill_up(monkeypatch, room=3)
+    fill_up(monkeypatch, room=4)
     assert runner.run_notebooks({Path("tiny.ipynb"): {}}, earlier_run.parent, {}, 60, False) == 0
     assert capsys.readouterr().err == ""
     written = files(earlier_run.parent)
-    assert sorted(written) == ["reports/figures/tiny/save.png", "reports/tiny.html", "reports/tiny.results.html"]
+    assert sorted(written) == [
+        "reports/figures/tiny/save.png",
+        "reports/tiny.html",
+        "reports/tiny.ipynb",
+        "reports/tiny.results.html",
+    ]
     assert written["reports/figures/tiny/save.png"] == base64.b64decode(PIXEL)
+    stored = nbformat.reads(written["reports/tiny.ipynb"].decode(), as_version=4)  # the run, for the book
+    assert [cell.outputs for cell in stored.cells[1:]] == [cell.outputs for cell in executed_notebook().cells[1:]]
 
 
 def test_a_full_disk_leaves_the_notebook_as_it_was(tmp_path, capsys, monkeypatch):

@@ -1,4 +1,4 @@
-"""`python -m mnist_cnn predict | export | report`: the command line, `mnist_cnn.report.command`."""
+"""`python -m mnist_cnn predict | export | report | book`: the command line, `mnist_cnn.report.command`."""
 
 import sys
 

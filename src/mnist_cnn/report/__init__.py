@@ -2,5 +2,6 @@
 
 `runner` runs each notebook with papermill, `pages` turns a run into its HTML pages and figures,
 `parameters` checks the notebooks' parameters and sets up a kernel's environment, `summary` is a
-run's summary table, and `command` is the command line (`report`, `predict`, `export`).
+run's summary table, `book` builds the notebooks' runs and the guides into one static site
+(`make book`), and `command` is the command line (`report`, `book`, `predict`, `export`).
 """

@@ -1,4 +1,4 @@
-"""The command line: `python -m mnist_cnn predict PATH [PATH ...]`, `... export` or `... report`."""
+"""The command line: `python -m mnist_cnn predict PATH [PATH ...]`, `... export`, `... report` or `... book`."""
 
 from __future__ import annotations
 
@@ -33,13 +33,20 @@ def main(arguments: list[str] | None = None) -> int:
     export_parser = commands.add_parser("export", help="export a saved .keras model to LiteRT (.tflite) beside it")
     export_parser.add_argument("--model", type=Path, default=MODEL_PATH)
     commands.add_parser("report", help="run the notebook headless and build the HTML report", add_help=False)
+    commands.add_parser(
+        "book", help="build the book: the notebooks' runs and the guides as one static site", add_help=False
+    )
     options, rest = parser.parse_known_args(arguments)
 
-    # Each command imports only what it needs: neither the report nor predict imports TensorFlow.
+    # Each command imports only what it needs: neither the report, the book nor predict imports TensorFlow.
     if options.command == "report":
         from mnist_cnn.report import runner
 
         return runner.main(rest)
+    if options.command == "book":
+        from mnist_cnn.report import book
+
+        return book.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if options.command == "export":

@@ -2,8 +2,9 @@
 
 `runner` runs the notebooks; this module turns a run into HTML with nbconvert: `<name>.html` (the
 whole run), `<name>.results.html` (the reader's page: no code, the recipe as text), the figures as
-PNG files, and the page of a run that stopped before its end. A run's files are written together:
-all of them, or, if one cannot be written (a full disk), none.
+PNG files, and the page of a run that stopped before its end; it keeps the executed notebook too,
+`<name>.ipynb`, which the book (`make book`) prefers to the outputs stored in notebooks/. A run's files
+are written together: all of them, or, if one cannot be written (a full disk), none.
 """
 
 from __future__ import annotations
@@ -112,7 +113,8 @@ class FigureExtractor(ExtractOutputPreprocessor):
 
 def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) -> Path:
     """Write the run's two pages, summary first, each linking to the other: `<name>.html` with the code and
-    `<name>.results.html` without; and each figure as `figures/<name>/<cell id>[-n].png`. Return the first's path."""
+    `<name>.results.html` without; each figure as `figures/<name>/<cell id>[-n].png`; and the executed notebook
+    itself, `<name>.ipynb` (the book's source: `mnist_cnn.report.book`). Return the first page's path."""
     page = lead_with_summary(notebook)
     full = html_page(with_link(page, f"Without the code: [the results alone]({quote(name)}.results.html)."))
     results = html_page(with_link(page, f"With the code: [the whole notebook]({quote(name)}.html)."), reader=True)
@@ -121,7 +123,8 @@ def write_report(notebook: nbformat.NotebookNode, reports_dir: Path, name: str) 
     figures = {reports_dir / "figures" / name / filename: image for filename, image in resources["outputs"].items()}
     page_path = reports_dir / f"{name}.html"
     pages = {page_path: full.encode(), reports_dir / f"{name}.results.html": results.encode()}
-    write_together(pages | figures)
+    executed = {reports_dir / f"{name}.ipynb": (nbformat.writes(notebook) + "\n").encode()}
+    write_together(pages | executed | figures)
     return page_path
 
 
