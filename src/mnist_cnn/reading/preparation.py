@@ -1,8 +1,9 @@
 """Find the handwritten digits in a picture and prepare each one as MNIST's digits were prepared.
 
-One preparation serves every picture of a digit: a phone photo of a page, a scan, a PNG, the
-notebook's drawing pad. `find_digits` returns the digits left to right, each a 28 x 28 uint8
-image and its box in the picture; `prepare_digit` returns the one digit of a picture. The steps,
+One preparation serves every picture of a digit: a phone photo of a page, a scan, a PNG (the
+drawing pad, one white digit on black, takes only its last step, `to_mnist`, in
+`drawing_pad.prepare_drawing`). `find_digits` returns the digits left to right, each a 28 x 28
+uint8 image and its box in the picture; `prepare_digit` returns the one digit of a picture. The steps,
 each an OpenCV operation (opencv-python-headless: fast, and 25 ms to import, where scikit-image
 and scipy.ndimage take ten times as long; docs/handwriting.md):
 
