@@ -15,6 +15,9 @@ LINTED := src tests benchmarks notebooks tools conftest.py
 # The third notebook reads the USPS digits: fetched into the cache first (once), so that no
 # notebook cell prints the download.
 FETCH_USPS := $(BIN)/python tools/fetch_usps.py
+# The tests run in two processes (pytest-xdist), each file's tests in one: a notebook under nbval trains in one
+# while the other runs the rest.
+PARALLEL := -n 2 --dist loadfile
 # The notebooks' parameters for report and report-all, papermill's -p: a quick run is
 # make report PARAMETERS="-p EPOCHS 1 -p TRAIN_SAMPLES 5000 -p MIN_TEST_ACCURACY 0.9"
 PARAMETERS ?=
@@ -42,12 +45,12 @@ book: $(INSTALLED) ## the notebooks' runs and the guides as one static site, ope
 	$(BIN)/python -m mnist_cnn book
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
-	$(BIN)/python -m pytest --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
 
 test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 and 3, JAX
 	$(FETCH_USPS)
-	$(BIN)/python -m pytest
-	KERAS_BACKEND=jax $(BIN)/python -m pytest tests -m "not tensorflow and not browser"
+	$(BIN)/python -m pytest $(PARALLEL)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PARALLEL) tests -m "not tensorflow and not browser"
 
 lint: $(INSTALLED) ## ruff's lint and format checks on the code and the notebooks
 	$(BIN)/ruff check $(LINTED)

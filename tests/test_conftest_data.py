@@ -111,11 +111,16 @@ def pytest_run(*arguments: str, keras_home: Path) -> subprocess.CompletedProcess
     return subprocess.run(command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=300)
 
 
-def test_without_data_the_run_stops_before_any_test_with_the_sentence(tmp_path):
-    finished = pytest_run(NEEDS_NONE, NEEDS_DATA, "notebooks/mnist_cnn.ipynb", keras_home=tmp_path)
+@pytest.mark.parametrize("processes", [[], ["-n", "2", "--dist", "loadfile"]], ids=["one process", "two"])
+def test_without_data_the_run_stops_before_any_test_with_the_sentence(tmp_path, processes):
+    finished = pytest_run(*processes, NEEDS_NONE, NEEDS_DATA, "notebooks/mnist_cnn.ipynb", keras_home=tmp_path)
     assert finished.returncode == pytest.ExitCode.USAGE_ERROR, finished.stdout + finished.stderr
-    assert "no tests ran" in finished.stdout and "passed" not in finished.stdout
-    last_line = finished.stdout.strip().splitlines()[-1]
+    assert "passed" not in finished.stdout and "INTERNALERROR" not in finished.stdout + finished.stderr
+    if processes:  # stopped before the processes start: the sentence alone, on stderr
+        assert finished.stdout == "" and len(finished.stderr.strip().splitlines()) == 1
+    else:
+        assert "no tests ran" in finished.stdout
+    last_line = (finished.stdout + finished.stderr).strip().splitlines()[-1]
     assert "MNIST_CNN_DATA is unset" in last_line and '-m "not data"' in last_line
     assert str(tmp_path / "datasets" / "mnist.npz") in last_line
 
@@ -127,3 +132,9 @@ def test_notebook_cells_and_tests_reading_mnist_are_marked_data(tmp_path):
     assert [line for line in finished.stdout.splitlines() if "::" in line] == [NEEDS_NONE]
     deselected = re.search(r"1/\d+ tests collected \((\d+) deselected\)", finished.stdout)
     assert deselected and int(deselected[1]) > 2, finished.stdout  # NEEDS_DATA and the notebook's cells
+
+
+def test_in_two_processes_tests_left_out_of_data_run_without_it(tmp_path):
+    finished = pytest_run("-n", "2", "-m", "not data", NEEDS_NONE, NEEDS_DATA, keras_home=tmp_path)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert re.search(r"^1 passed in ", finished.stdout, flags=re.MULTILINE), finished.stdout  # the other deselected

@@ -173,6 +173,8 @@ def selects(command: str, item: str, markers: frozenset[str]) -> bool:
     for word in arguments:
         if word == "-m":
             expression = next(arguments)
+        elif word in ("-n", "--dist"):  # pytest-xdist's processes and how it shares the tests: not paths
+            next(arguments)
         elif word.startswith("--ignore="):
             ignored.append(word.removeprefix("--ignore="))
         elif not word.startswith("-"):
