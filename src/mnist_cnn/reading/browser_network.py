@@ -37,8 +37,11 @@ def network_layers(model: keras.Model) -> tuple[list[dict], np.ndarray]:
         ):
             raise ValueError(f"Expected channels-last layers with linear, relu or softmax activations, found {kind}.")
         if kind == "Conv2D":
-            if config["padding"] != "valid" or tuple(config["strides"]) != (1, 1):
-                raise ValueError(f"Expected Conv2D with valid padding and stride 1, found {config['padding']!r}.")
+            if config["padding"] != "valid" or tuple(config["strides"]) != (1, 1) or config["activation"] == "softmax":
+                raise ValueError(
+                    f"Expected Conv2D with valid padding, stride 1 and no softmax, found {config['padding']!r} "
+                    f"padding, strides {tuple(config['strides'])}, activation {config['activation']!r}."
+                )
             kernel, *bias = layer.get_weights()
             layers.append({"kind": "conv2d", "shape": list(kernel.shape), "activation": config["activation"]})
             weights += [kernel, bias[0] if bias else np.zeros(kernel.shape[-1])]
