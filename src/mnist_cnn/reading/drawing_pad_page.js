@@ -52,7 +52,7 @@ function resizeArea(image, sourceWidth, sourceHeight, width, height) {
             sum += image[(y * wholeY + row) * sourceWidth + x * wholeX + column];
           }
         }
-        output[y * width + x] = area === 4 ? (sum + 2) >> 2 : roundHalfEven(Math.fround(sum * inverse));
+        output[y * width + x] = wholeX === 2 && wholeY === 2 ? (sum + 2) >> 2 : roundHalfEven(Math.fround(sum * inverse));
       }
     }
     return output;
