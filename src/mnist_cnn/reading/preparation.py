@@ -32,6 +32,7 @@ and scipy.ndimage take ten times as long; docs/handwriting.md):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,8 +179,9 @@ def paper_and_ink(picture: np.ndarray, dark_ink: bool | None = None) -> np.ndarr
     gray = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
     if dark_ink is None:
         dark_ink = is_dark_ink(gray)
-    if picture.ndim == 3:
-        gray = picture.min(axis=2) if dark_ink else picture.max(axis=2)
+    if picture.ndim == 3:  # channel by channel: numpy's reduction over the last axis is many times slower
+        extreme = np.minimum if dark_ink else np.maximum
+        gray = extreme(extreme(picture[..., 0], picture[..., 1]), picture[..., 2])
     return gray if dark_ink else 255 - gray
 
 
@@ -194,7 +196,7 @@ def even_light(gray: np.ndarray) -> np.ndarray:
         paper = _smooth(cv2.GaussianBlur(paper, (0, 0), _window(gray, PAPER_WINDOW) / 8), gray.shape)
         paper = paper.astype(np.float32)
         # Paper is never much darker than the brightest paper: a large dark patch is ink (a blot), not shade.
-        paper = np.maximum(paper, DARKEST_PAPER * float(np.percentile(gray, 95)))
+        paper = np.maximum(paper, DARKEST_PAPER * _percentiles(gray, (95,))[0])
     ink = 255 * (1 - gray.astype(np.float32) / np.maximum(paper, 1))
     return np.clip(ink, 0, 255).astype(np.uint8)
 
@@ -211,8 +213,26 @@ def is_dark_ink(gray: np.ndarray) -> bool:
         return bool(np.median(_border(gray)) >= 128)
     neighbourhood = _smooth(cv2.medianBlur(_reduced(gray), _window(gray, NEIGHBOURHOOD)), gray.shape)
     difference = gray.astype(np.int16) - neighbourhood
-    darker, lighter = np.percentile(difference, (OUTSTANDING, 100 - OUTSTANDING))
+    darker, lighter = _percentiles(difference, (OUTSTANDING, 100 - OUTSTANDING))
     return bool(-darker >= lighter)
+
+
+def _percentiles(values: np.ndarray, percents: tuple[float, ...]) -> list[float]:
+    """`np.percentile(values, percents)` of small integers (uint8, int16), counted from their histogram: the same
+    numbers, with numpy's linear interpolation, several times faster."""
+    flat = values.ravel()
+    lowest = int(flat.min())
+    at_most = np.cumsum(np.bincount(flat - lowest))  # how many values are at most lowest + index
+    found = []
+    for percent in percents:
+        position = percent / 100 * (flat.size - 1)
+        below = math.floor(position)
+        fraction = position - below
+        low, high = (int(np.searchsorted(at_most, rank, side="right")) + lowest for rank in (below, below + 1))
+        high = high if below + 1 < flat.size else low
+        step = high - low
+        found.append(high - step * (1 - fraction) if fraction >= 0.5 else low + step * fraction)
+    return found
 
 
 def _reduced(gray: np.ndarray) -> np.ndarray:
