@@ -18,7 +18,7 @@ from PIL import Image
 from mnist_cnn import saving
 from mnist_cnn.__main__ import main
 from mnist_cnn.data import preprocess_images
-from mnist_cnn.reading import saved_models
+from mnist_cnn.reading import predict, saved_models
 from mnist_cnn.reading.export import export_litert, exported_path
 from mnist_cnn.reading.predict import PredictError, classify, default_model, image_files, read_image
 from mnist_cnn.reading.preparation import prepare_digit
@@ -115,6 +115,19 @@ def test_command_runs_as_a_module(model_path, mnist, expected, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[1].startswith(f"{image}: {expected[1]} (")
+    assert result.stderr == ""  # LiteRT's XNNPACK notice included
+
+
+def test_small_scans_are_prepared_in_one_thread_and_photos_in_one_per_core(tmp_path):
+    scans = [save_png(np.zeros((28, 28), np.uint8), tmp_path / f"scan{index}.png") for index in range(3)]
+    noise = np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)
+    photos = []
+    for index in range(3):
+        Image.fromarray(noise).save(tmp_path / f"photo{index}.jpg")
+        photos.append(tmp_path / f"photo{index}.jpg")
+    assert predict._threads(list(image_files(scans))) == 1
+    assert predict._threads(list(image_files(photos))) == min(3, os.cpu_count() or 1)
+    assert predict._threads(list(image_files([tmp_path / "missing.png"]))) == 1
 
 
 def write_blank(path):

@@ -31,6 +31,7 @@ from mnist_cnn.reading.saved_models import Network, NetworkError, load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 
 NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
+SMALL_FILE = 1024  # bytes: pictures smaller on average (a 28 x 28 PNG is about 300) are prepared in one thread
 
 # HEIC and HEIF pictures (an iPhone's photos): Pillow opens them, and `image_files` finds them in folders.
 pillow_heif.register_heif_opener()
@@ -130,13 +131,19 @@ def classify(
     except NetworkError as error:
         raise PredictError(str(error)) from None
     images = list(image_files([paths] if isinstance(paths, (str, os.PathLike)) else paths))
-    # Decoding and OpenCV release the GIL: one thread per core.
-    with ThreadPoolExecutor(max_workers=min(len(images), os.cpu_count() or 1) or 1) as pool:
+    with ThreadPoolExecutor(max_workers=_threads(images)) as pool:
         found = list(pool.map(_found, images))
     return [
         Prediction(str(path), marks, each.error)
         for (path, _), each, marks in zip(images, found, read_marks(found, network))
     ]
+
+
+def _threads(images: Sequence[tuple[Path, str | None]]) -> int:
+    """Threads to prepare the pictures in: one per core, as decoding and OpenCV release the GIL, but one for
+    small scans, whose preparation is mostly Python holding the GIL (docs/predict.md)."""
+    sizes = [path.stat().st_size for path, error in images if error is None]
+    return 1 if not sizes or np.mean(sizes) < SMALL_FILE else min(len(sizes), os.cpu_count() or 1)
 
 
 def read_marks(found: Sequence[Found], network: Network) -> list[tuple[MarkReading, ...]]:
@@ -219,7 +226,8 @@ def read_image(path: str | os.PathLike) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with open(path, "rb") as file, Image.open(file) as opened:
                 opened.draft("RGB", (WORKING_SIZE, WORKING_SIZE))
-                image = eight_bit(ImageOps.exif_transpose(opened)).convert("RGBA")
+                image = eight_bit(ImageOps.exif_transpose(opened))
+                image = image.convert("RGBA" if _transparent(image) else "RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         found = BOMB_MESSAGE.search(str(error))
         size = f"{int(found[1]):,} pixels, over the limit of {int(found[2]):,}" if found else str(error)
@@ -233,8 +241,14 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         ) from None
     except (OSError, SyntaxError, ValueError) as error:  # truncated or corrupt data, I/O errors
         raise PredictError(f"the image cannot be read (truncated or corrupt?): {error}") from None
+    if image.mode == "RGB":
+        return image
     background = Image.new("RGBA", image.size, "white")
     return Image.alpha_composite(background, image).convert("RGB")
+
+
+def _transparent(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "RGBa", "LA", "La", "PA") or "transparency" in image.info
 
 
 def eight_bit(image: Image.Image) -> Image.Image:
