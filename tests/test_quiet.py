@@ -15,6 +15,7 @@ NOTICES = (
     "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
     "appropriate compiler flags.\n"
     "W0000 00:00:1795776844.941023   16045 tf_tfl_flatbuffer_helpers.cc:364] Ignored output_format.\n"
+    "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n"
 )
 WARNINGS = (
     "W0000 00:00:1795740779.042602    3912 some_op.cc:52] a warning that matters\n"

@@ -26,6 +26,7 @@ NOTICE = re.compile(
     r"|W\d{4} [\d:.]+ +\d+ tf_tfl_flatbuffer_helpers\.cc:\d+\] Ignored (?:output_format|drop_control_dependency)\."
     r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|To enable the following instructions: .* rebuild TensorFlow with the appropriate compiler flags\."
+    r"|INFO: Created TensorFlow Lite XNNPACK delegate for CPU\."
 )
 
 
