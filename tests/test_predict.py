@@ -500,3 +500,19 @@ def test_folders_of_heic_photos_are_read(tmp_path):
     for name in ("a.heic", "b.HEIF"):
         pillow_heif.from_pillow(Image.fromarray(ink_mark())).save(tmp_path / name, quality=90)
     assert list(image_files([tmp_path])) == [(tmp_path / "a.heic", None), (tmp_path / "b.HEIF", None)]
+
+
+def test_pillow_heif_is_imported_only_for_a_heic_photo(tmp_path):
+    """A new process: a PNG is read without pillow-heif (20 ms at every start), a HEIC photo with it."""
+    Image.fromarray(ink_mark()).save(tmp_path / "scan.png")
+    pillow_heif.from_pillow(Image.fromarray(ink_mark())).save(tmp_path / "photo.heic", quality=90)
+    script = (
+        "import sys\n"
+        "from mnist_cnn.reading.predict import read_image\n"
+        f"read_image({str(tmp_path / 'scan.png')!r})\n"
+        "print('pillow_heif' in sys.modules)\n"
+        f"print(read_image({str(tmp_path / 'photo.heic')!r}).size, 'pillow_heif' in sys.modules)\n"
+    )
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout == f"False\n{Image.fromarray(ink_mark()).size} True\n"

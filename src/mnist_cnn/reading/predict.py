@@ -20,9 +20,9 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
-import pillow_heif
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_cnn.data import preprocess_images
@@ -32,9 +32,7 @@ from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 
 NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
 SMALL_FILE = 1024  # bytes: pictures smaller on average (a 28 x 28 PNG is about 300) are prepared in one thread
-
-# HEIC and HEIF pictures (an iPhone's photos): Pillow opens them, and `image_files` finds them in folders.
-pillow_heif.register_heif_opener()
+HEIF_EXTENSIONS = (".heic", ".heics", ".heif", ".heifs", ".hif")  # an iPhone's photos, read through pillow-heif
 
 
 class PredictError(ValueError):
@@ -191,7 +189,7 @@ def find(picture: Image.Image | np.ndarray) -> Found:
 
 def image_files(paths: Iterable[str | os.PathLike]) -> Iterable[tuple[Path, str | None]]:
     """Each path as (path, None), a folder as its image files in sorted order; (path, error) if unusable."""
-    extensions = {extension for extension, _ in Image.registered_extensions().items()}
+    extensions = set(Image.registered_extensions()) | set(HEIF_EXTENSIONS)
     for path in map(Path, paths):
         if path.is_dir():
             try:
@@ -224,7 +222,7 @@ def read_image(path: str | os.PathLike) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with open(path, "rb") as file, Image.open(file) as opened:
+            with open(path, "rb") as file, _open(file) as opened:
                 opened.draft("RGB", (WORKING_SIZE, WORKING_SIZE))
                 image = eight_bit(ImageOps.exif_transpose(opened))
                 image = image.convert("RGBA" if _transparent(image) else "RGB")
@@ -245,6 +243,21 @@ def read_image(path: str | os.PathLike) -> Image.Image:
         return image
     background = Image.new("RGBA", image.size, "white")
     return Image.alpha_composite(background, image).convert("RGB")
+
+
+def _open(file: BinaryIO) -> Image.Image:
+    """`Image.open`, and for a picture Pillow does not know, again with pillow-heif's plug-in, which reads
+    HEIC and HEIF: imported only then, as it adds 20 ms to every start."""
+    try:
+        return Image.open(file)
+    except UnidentifiedImageError:
+        if "HEIF" in Image.OPEN:
+            raise
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+        file.seek(0)
+        return Image.open(file)
 
 
 def _transparent(image: Image.Image) -> bool:
