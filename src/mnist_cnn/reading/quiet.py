@@ -1,10 +1,12 @@
-"""TensorFlow's notices, dropped where a command starts TensorFlow (`export`) and around the LiteRT conversion.
+"""TensorFlow's and LiteRT's notices, dropped where a command starts TensorFlow (`export`), around the LiteRT
+conversion, and where LiteRT applies its XNNPACK delegate (`saved_models`).
 
 TensorFlow 2.21 logs INFO notices on stderr while its libraries load (oneDNN's "custom operations
 are on", the CPU instructions it was not built for), unless TF_CPP_MIN_LOG_LEVEL was set when the
 process started; the LiteRT converter adds its own INFO lines and two warnings about options Keras
-sets. Inside `notices_dropped`, every line written to the stderr descriptor passes through as it
-comes, but those notices: warnings and errors still show, at once. Afterwards stderr is as it was.
+sets; LiteRT's interpreter says when it creates its XNNPACK delegate. Inside `notices_dropped`,
+every line written to the stderr descriptor passes through as it comes, but those notices:
+warnings and errors still show, at once. Afterwards stderr is as it was.
 Importing the package filters nothing: the notebooks' kernels started by the report command, the
 tests and `make lab` get TF_CPP_MIN_LOG_LEVEL=1 (`report.parameters.kernel_environment`).
 """
