@@ -223,6 +223,16 @@ def test_a_number_puts_each_digit_in_its_own_columns_left_to_right(condition):
         assert max(heights) / min(heights) < 1.4  # similar sizes, the 16x16 ring as tall as the rest
 
 
+def test_a_long_number_photographed_at_an_angle_stays_inside_the_frame():
+    # The nearer side grows: the camera steps back until the whole number is in the frame, as a person framing it does.
+    digits = [DIGITS["ring"], DIGITS["hook"], DIGITS["ring"], DIGITS["hook"], DIGITS["ring"]]
+    for seed in range(12):
+        photo = photograph_number(digits, "perspective", np.random.default_rng(seed))
+        top, bottom, left, right = box(ink(photo))
+        assert min(top, left) >= photos.MIN_MARGIN - 1
+        assert bottom <= photo.shape[0] - photos.MIN_MARGIN and right <= photo.shape[1] - photos.MIN_MARGIN
+
+
 def test_every_condition_draws_the_same_from_the_rng_it_is_given():
     # A caller photographing several digits with one rng gets the same later photos whatever the conditions.
     after = []

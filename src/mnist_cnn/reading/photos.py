@@ -283,7 +283,7 @@ def photograph_number(
         glare = _glare(height, width, _centre(places), change, digit_height)
         image = np.minimum(image + 255 * glare[..., np.newaxis], 255)
     if condition == "perspective":
-        image = _perspective(image, change)
+        image = _perspective(image, change, places, margin)
     if condition == "defocus":
         image = cv2.filter2D(image, -1, _disc(change.uniform(*DEFOCUS_RADIUS) * digit_height))
     if condition == "motion blur":
@@ -588,24 +588,32 @@ def _glare(height: int, width: int, centre: Point, rng: np.random.Generator, dig
     return (rng.uniform(*GLARE_STRENGTH) * inside * inside * (3 - 2 * inside)).astype(np.float32)  # smooth edge
 
 
-def _perspective(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _perspective(image: np.ndarray, rng: np.random.Generator, places: Sequence[Place], margin: int) -> np.ndarray:
     """`image` (a page) as a camera sees it tilted by `TILT` degrees about an axis through its centre, in any direction.
 
     A pinhole camera with `FIELD_OF_VIEW` looks at the page's centre from where the centre keeps
     its scale; the paper beyond the frame is the edge's colour repeated (plain paper), so it fills
-    the frame. The nearer side grows, the farther shrinks: parallel lines meet.
+    the frame. The nearer side grows, the farther shrinks: parallel lines meet. Where the nearer
+    side would grow past the frame, the camera steps back, as a person framing the writing does,
+    until the digits' `places` are `margin` pixels inside it.
     """
     height, width = image.shape[:2]
     focal = 0.5 * max(height, width) / np.tan(np.radians(FIELD_OF_VIEW) / 2)
     direction = rng.uniform(0, 2 * np.pi)
     axis = np.array([np.cos(direction), np.sin(direction), 0.0]) * np.radians(rng.uniform(*TILT))
     rotation, _ = cv2.Rodrigues(axis)
-    centre = ((width - 1) / 2, (height - 1) / 2)
+    centre = np.array([(width - 1) / 2, (height - 1) / 2])
     camera = np.array([[focal, 0, centre[0]], [0, focal, centre[1]], [0, 0, 1]])
     from_centre = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]])
     homography = camera @ np.column_stack([rotation[:, 0], rotation[:, 1], [0, 0, focal]]) @ from_centre
+    top, left = min(place[0] for place in places), min(place[1] for place in places)
+    bottom, right = max(place[0] + place[2] for place in places), max(place[1] + place[3] for place in places)
+    corners = np.array([[[left, top]], [[right, top]], [[left, bottom]], [[right, bottom]]], np.float64)
+    reach = np.abs(cv2.perspectiveTransform(corners, homography)[:, 0] - centre).max(axis=0)
+    scale = min(1.0, *(np.maximum(centre - margin, 1) / np.maximum(reach, 1e-9)))
+    step_back = np.array([[scale, 0, (1 - scale) * centre[0]], [0, scale, (1 - scale) * centre[1]], [0, 0, 1]])
     return cv2.warpPerspective(
-        image, homography, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        image, step_back @ homography, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
 
 
