@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.reading import non_digits, photo_accuracy, photos, refusals, usps
+from mnist_cnn.reading import non_digits, photo_accuracy, refusals, usps
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
 from mnist_cnn.reading.saved_models import load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
@@ -54,22 +54,20 @@ def main() -> None:
     images, labels = tune if options.split == "tune" else test
     images, labels = images[: options.digits], labels[: options.digits]
     started = time.perf_counter()
-    readings = photo_accuracy.photo_readings(networks, images, seed=options.seed)
+    found = photo_accuracy.found_in_photographs(images, seed=options.seed)
+    readings = photo_accuracy.photo_readings(networks, found)
     seconds = time.perf_counter() - started
     print(f"USPS {options.split} half, {len(images):,} digits photographed under each condition (seed {options.seed}):")
     print_table(photo_accuracy.accuracy_by_condition(readings, labels), "condition")
     print(f"{len(images) * len(readings):,} photos rendered, prepared and read in {seconds:.0f} s")
 
-    shown = images[: options.non_digits]
-    digit_photos = [
-        photo for condition in photos.CONDITIONS for photo in photos.photographs(shown, condition, options.seed)
-    ]
+    digit_photos = [in_photo for in_photos in found.values() for in_photo in in_photos[: options.non_digits]]
     digit_scores = {name: refusals.picture_scores(network, digit_photos) for name, network in networks.items()}
     non_digit_scores = {}
     for kind in non_digits.KINDS:
-        pictures = refusals.photographed_non_digits(kind, options.non_digits, options.seed)
+        in_pictures = photo_accuracy.found_in(refusals.photographed_non_digits(kind, options.non_digits, options.seed))
         non_digit_scores[kind] = {
-            name: refusals.picture_scores(network, pictures) for name, network in networks.items()
+            name: refusals.picture_scores(network, in_pictures) for name, network in networks.items()
         }
     print(f'{options.non_digits:,} pictures of each kind, percent answered "not a digit":')
     print_table(refusals.refusal_table(non_digit_scores), "kind")

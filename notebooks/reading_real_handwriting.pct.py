@@ -232,7 +232,8 @@ assert mnist_accuracy["robust"] >= MIN_TEST_ACCURACY, mnist_accuracy
 # it reads no digit, or more than one, counts as a mistake, and so does "not a digit".
 
 # %% tags=["nbval-ignore-output"]
-readings = photo_accuracy.photo_readings({"original": original, "robust": robust_network}, usps_images, seed=SEED)
+found = photo_accuracy.found_in_photographs(usps_images, seed=SEED)
+readings = photo_accuracy.photo_readings({"original": original, "robust": robust_network}, found)
 table = photo_accuracy.accuracy_by_condition(readings, usps_labels)
 table
 
@@ -293,15 +294,12 @@ figures.plot_photographs(
 
 # %% tags=["nbval-ignore-output"]
 networks_read = {"original": original, "robust": robust_network}
-digit_photos = [
-    photo
-    for condition in photos.CONDITIONS
-    for photo in photos.photographs(usps_images[:NON_DIGIT_PICTURES], condition, SEED)
-]
-digit_scores = {name: refusals.picture_scores(network, digit_photos) for name, network in networks_read.items()}
+digits_found = [in_photo for in_photos in found.values() for in_photo in in_photos[:NON_DIGIT_PICTURES]]
+non_digits_found = {kind: photo_accuracy.found_in(pictures) for kind, pictures in non_digit_photos.items()}
+digit_scores = {name: refusals.picture_scores(network, digits_found) for name, network in networks_read.items()}
 non_digit_scores = {
-    kind: {name: refusals.picture_scores(network, pictures) for name, network in networks_read.items()}
-    for kind, pictures in non_digit_photos.items()
+    kind: {name: refusals.picture_scores(network, in_pictures) for name, network in networks_read.items()}
+    for kind, in_pictures in non_digits_found.items()
 }
 refusal = refusals.refusal_table(non_digit_scores)
 display(refusal, refusals.separation_table(digit_scores, non_digit_scores))

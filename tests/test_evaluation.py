@@ -7,7 +7,8 @@ from helpers import learnable_arrays
 
 from mnist_cnn import evaluation
 from mnist_cnn.networks import build_model
-from mnist_cnn.reading import photo_accuracy
+from mnist_cnn.reading import photo_accuracy, photos
+from mnist_cnn.reading.predict import find
 
 TRUE = np.array([0, 0, 1, 1, 1, 2, 2, 2, 2, 3])
 PREDICTED = np.array([0, 1, 1, 1, 0, 2, 2, 3, 3, 3])
@@ -111,11 +112,9 @@ def ink_width_network(images: np.ndarray) -> np.ndarray:
 def test_photo_readings_read_each_condition_as_predict_does():
     images = np.stack([drawn_digit(1), drawn_digit(0), drawn_digit(1)])
     labels = np.array([1, 0, 1])
+    found = photo_accuracy.found_in_photographs(images, conditions=["clean scan", "ruled"], seed=0)
     readings = photo_accuracy.photo_readings(
-        {"width": ink_width_network, "always 7": lambda images: np.eye(10)[np.full(len(images), 7)]},
-        images,
-        conditions=["clean scan", "ruled"],
-        seed=0,
+        {"width": ink_width_network, "always 7": lambda images: np.eye(10)[np.full(len(images), 7)]}, found
     )
     assert list(readings) == ["clean scan", "ruled"]
     assert readings["clean scan"]["width"].tolist() == [1, 0, 1]
@@ -123,4 +122,18 @@ def test_photo_readings_read_each_condition_as_predict_does():
     assert table.loc["clean scan", "width"] == 100.0 and table.loc["ruled", "always 7"] == 0.0
     assert table.index.tolist() == ["clean scan", "ruled", photo_accuracy.ALL_CONDITIONS]
     blank = [np.full((60, 60, 3), 230, np.uint8)]
-    assert photo_accuracy.read_photographs(ink_width_network, blank).tolist() == [photo_accuracy.NOT_READ]
+    nothing = photo_accuracy.photo_readings({"width": ink_width_network}, {"blank": photo_accuracy.found_in(blank)})
+    assert nothing["blank"]["width"].tolist() == [photo_accuracy.NOT_READ]
+
+
+def test_photos_found_in_several_processes_are_those_one_process_finds(monkeypatch):
+    images = np.stack([drawn_digit(1), drawn_digit(0), drawn_digit(1), drawn_digit(0), drawn_digit(1)])
+    monkeypatch.setattr(photo_accuracy, "CHUNK", 2)  # three tasks per condition, the last one photo
+    found = photo_accuracy.found_in_photographs(images, conditions=["JPEG", "shadow"], seed=4)
+    for condition in ("JPEG", "shadow"):
+        alone = [find(photo) for photo in photos.photographs(images, condition, seed=4)]
+        assert len(found[condition]) == len(alone) == 5
+        for here, there in zip(found[condition], alone):
+            assert here.error == there.error and len(here.digits) == len(there.digits) == 1
+            assert np.array_equal(here.digits[0].image, there.digits[0].image)
+            assert here.digits[0].box == there.digits[0].box

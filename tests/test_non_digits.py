@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.reading import non_digits, refusals
-from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction, find
 from mnist_cnn.reading.preparation import find_digits
 from mnist_cnn.report.command import answer
 
@@ -97,7 +97,7 @@ def test_picture_scores_are_the_surest_mark_and_zero_for_a_blank_page():
         calls.append(len(images))
         return np.tile(np.linspace(0.01, 0.2, 10), (len(images), 1)) * [[1] * 9 + [2]] / 1.2
 
-    scores = refusals.picture_scores(network, [page, written])
+    scores = refusals.picture_scores(network, [find(page), find(written)])
     assert scores[0] == 0 and scores[1] == pytest.approx(0.4 / 1.2) and calls == [2]  # one batch for both marks
 
 

@@ -1,32 +1,61 @@
 """How well networks read photos of digits: each photo read as `predict` reads it, accuracy per condition.
 
 The photos are rendered by `photos` under each condition from digits no network trained on
-(USPS's, in the third notebook and `benchmarks/handwriting.py`).
+(USPS's, in the third notebook and `benchmarks/handwriting.py`), and prepared, in one process per
+core (joblib): rendering and preparing thousands of photos is the evaluation's longest part.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.reading import photos
-from mnist_cnn.reading.predict import MarkReading, Prediction, find, read_marks
+from mnist_cnn.reading.predict import Found, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
 NOT_READ = -1  # the reading of a photo in which no digit, or more than one, was found
 ALL_CONDITIONS = "all conditions"  # the row of `accuracy_by_condition` over every condition
+PROCESSES = -1  # joblib's n_jobs for rendering and preparing photos: one process per core
+CHUNK = 100  # photos a process renders and prepares in one task
 
 
-def read_photographs(network: Network, photographs: Sequence[np.ndarray]) -> np.ndarray:
-    """The digit read in each photo of one digit, as `python -m mnist_cnn predict` reads it.
+def found_in(pictures: Sequence[np.ndarray]) -> list[Found]:
+    """What the preparation finds in each picture (`predict.find`), prepared in one process per core."""
+    chunks = [pictures[start : start + CHUNK] for start in range(0, len(pictures), CHUNK)]
+    return [found for part in _in_processes(_found_in, [(chunk,) for chunk in chunks]) for found in part]
 
-    `network` maps preprocessed images to probabilities (`saved_models.load_network`). A photo in which
-    no mark is read as a digit, or several are, reads as `NOT_READ`: for a user, that is a mistake.
-    """
-    return readings(read_marks([find(photograph) for photograph in photographs], network))
+
+def found_in_photographs(
+    images: np.ndarray, *, conditions: Sequence[str] = tuple(photos.CONDITIONS), seed: int = 0
+) -> dict[str, list[Found]]:
+    """Each image photographed under each condition (`photos.photographs`) and prepared: condition -> what was
+    found in each photo. Rendered and prepared in one process per core, each photo as one process renders it."""
+    tasks = [(condition, start) for condition in conditions for start in range(0, len(images), CHUNK)]
+    parts = _in_processes(
+        _found_in_photographs, [(images[start : start + CHUNK], condition, seed, start) for condition, start in tasks]
+    )
+    found: dict[str, list[Found]] = {condition: [] for condition in conditions}
+    for (condition, _), part in zip(tasks, parts):
+        found[condition].extend(part)
+    return found
+
+
+def _in_processes(function: Callable, arguments: Sequence[tuple]) -> list:
+    with Parallel(n_jobs=PROCESSES) as parallel:
+        return parallel(delayed(function)(*each) for each in arguments)
+
+
+def _found_in(pictures: Sequence[np.ndarray]) -> list[Found]:
+    return [find(picture) for picture in pictures]
+
+
+def _found_in_photographs(images: np.ndarray, condition: str, seed: int, start: int) -> list[Found]:
+    return _found_in(photos.photographs(images, condition, seed, start=start))
 
 
 def readings(marks: Sequence[Sequence[MarkReading]]) -> np.ndarray:
@@ -36,20 +65,16 @@ def readings(marks: Sequence[Sequence[MarkReading]]) -> np.ndarray:
 
 
 def photo_readings(
-    networks: Mapping[str, Network],
-    images: np.ndarray,
-    *,
-    conditions: Sequence[str] = tuple(photos.CONDITIONS),
-    seed: int = 0,
+    networks: Mapping[str, Network], found: Mapping[str, Sequence[Found]]
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Each image photographed under each condition (`photos`), read by each network: condition -> name -> digits."""
-    readings_by_condition = {}
-    for condition in conditions:
-        found = [find(photograph) for photograph in photos.photographs(images, condition, seed)]
-        readings_by_condition[condition] = {
-            name: readings(read_marks(found, network)) for name, network in networks.items()
-        }
-    return readings_by_condition
+    """The digit each network reads in each photo, as `python -m mnist_cnn predict` reads a file: condition ->
+    name -> digits, from what was found in the photos (`found_in_photographs`). Each network maps
+    preprocessed images to probabilities (`saved_models.load_network`). A photo in which no mark is read as a
+    digit, or several are, reads as `NOT_READ`: for a user, that is a mistake."""
+    return {
+        condition: {name: readings(read_marks(in_photos, network)) for name, network in networks.items()}
+        for condition, in_photos in found.items()
+    }
 
 
 def number_accuracy(

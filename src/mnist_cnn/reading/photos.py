@@ -297,13 +297,16 @@ def photograph_number(
     return _camera(image, camera_stream)
 
 
-def photographs(images: np.ndarray, condition: str, seed: int = 0) -> list[np.ndarray]:
-    """One photo per image (N, H, W) uint8; photo i depends only on `seed` and i, so a prefix renders the same."""
+def photographs(images: np.ndarray, condition: str, seed: int = 0, *, start: int = 0) -> list[np.ndarray]:
+    """One photo per image (N, H, W) uint8; photo i depends only on `seed` and `start` + i, so a prefix renders
+    the same, and `images[k:]` with `start=k` renders the photos from k on."""
     _check_condition(condition)
     images = np.asarray(images)
     if images.ndim != 3 or images.dtype != np.uint8:
         raise ValueError(f"expected uint8 images of shape (N, height, width), found {images.dtype} {images.shape}")
-    return [photograph(image, condition, np.random.default_rng([seed, index])) for index, image in enumerate(images)]
+    return [
+        photograph(image, condition, np.random.default_rng([seed, start + index])) for index, image in enumerate(images)
+    ]
 
 
 def _check_condition(condition: str) -> None:

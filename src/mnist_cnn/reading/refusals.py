@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from mnist_cnn.reading import non_digits, photos
-from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction, find, read_marks
+from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, Found, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
 ALL_KINDS = "all kinds"  # the row of `refusal_table` over every kind
@@ -32,9 +32,10 @@ def photographed_non_digits(kind: str, count: int, seed: int = 0) -> list[np.nda
     return [photos.photograph(picture, conditions[int(rng.integers(len(conditions)))], rng) for picture in pictures]
 
 
-def picture_scores(network: Network, pictures: Sequence[np.ndarray]) -> np.ndarray:
-    """Each picture's score: the highest top probability among its marks, 0 where none is found."""
-    marks = read_marks([find(picture) for picture in pictures], network)
+def picture_scores(network: Network, found: Sequence[Found]) -> np.ndarray:
+    """Each picture's score from what was found in it (`photo_accuracy.found_in`): the highest top probability
+    among its marks, 0 where none is found."""
+    marks = read_marks(found, network)
     return np.array([max((mark.probabilities[mark.digit] for mark in found), default=0.0) for found in marks])
 
 
