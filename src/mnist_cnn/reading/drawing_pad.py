@@ -81,13 +81,18 @@ def prepare_drawing(pixels: np.ndarray) -> np.ndarray:
     pixels = np.asarray(pixels)
     if pixels.dtype != np.uint8 or pixels.ndim != 2:
         raise ValueError(f"Expected a uint8 drawing of shape (H, W), found {pixels.dtype} {pixels.shape}.")
+    return to_mnist(pixels[_ink_box(pixels)])
+
+
+def _ink_box(pixels: np.ndarray) -> tuple[slice, slice]:
+    """The rows and columns that hold the drawing's ink (pixels at least `MIN_CONTRAST` bright)."""
     rows, columns = np.nonzero(pixels >= MIN_CONTRAST)
     if not rows.size:
         raise NoDigit(
             f"no digit found: the image is blank (its brightest ink is {pixels.max()} of 255, "
             f"expected at least {MIN_CONTRAST})"
         )
-    return to_mnist(pixels[rows.min() : rows.max() + 1, columns.min() : columns.max() + 1])
+    return slice(rows.min(), rows.max() + 1), slice(columns.min(), columns.max() + 1)
 
 
 def read_drawing(image: Image.Image | None, network: Network) -> Reading:
@@ -101,11 +106,11 @@ def read_drawing(image: Image.Image | None, network: Network) -> Reading:
     if pixels is None or pixels.size == 0 or pixels.min() == pixels.max():
         return Reading(EMPTY)
     try:
-        seen = prepare_drawing(pixels)
+        box = _ink_box(pixels)
     except NoDigit as error:
         return Reading(f"{str(error)[0].upper()}{str(error)[1:]}.")
-    rows, columns = np.nonzero(pixels >= MIN_CONTRAST)
-    if max(np.ptp(rows), np.ptp(columns)) + 1 < MIN_EXTENT * max(pixels.shape):
+    seen = to_mnist(pixels[box])
+    if max(side.stop - side.start for side in box) < MIN_EXTENT * max(pixels.shape):
         return Reading(TOO_SMALL, seen=seen)
     if is_blot(seen):
         return Reading(TOO_MUCH_INK, seen=seen)
