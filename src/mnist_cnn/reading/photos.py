@@ -483,9 +483,15 @@ def _illumination(height: int, width: int, rng: np.random.Generator) -> np.ndarr
 
 def _centre(places: Sequence[Place]) -> Point:
     """The middle (row, column) of the digits' places."""
+    top, left, bottom, right = _extent(places)
+    return (top + bottom - 1) / 2, (left + right - 1) / 2
+
+
+def _extent(places: Sequence[Place]) -> tuple[int, int, int, int]:
+    """The box around the digits' places: top, left, and bottom and right (each one past the last pixel)."""
     top, left = min(place[0] for place in places), min(place[1] for place in places)
     bottom, right = max(place[0] + place[2] for place in places), max(place[1] + place[3] for place in places)
-    return (top + bottom - 1) / 2, (left + right - 1) / 2
+    return top, left, bottom, right
 
 
 def _field(shape: tuple[int, int], rng: np.random.Generator, size: float) -> np.ndarray:
@@ -609,8 +615,7 @@ def _perspective(image: np.ndarray, rng: np.random.Generator, places: Sequence[P
     camera = np.array([[focal, 0, centre[0]], [0, focal, centre[1]], [0, 0, 1]])
     from_centre = np.array([[1, 0, -centre[0]], [0, 1, -centre[1]], [0, 0, 1]])
     homography = camera @ np.column_stack([rotation[:, 0], rotation[:, 1], [0, 0, focal]]) @ from_centre
-    top, left = min(place[0] for place in places), min(place[1] for place in places)
-    bottom, right = max(place[0] + place[2] for place in places), max(place[1] + place[3] for place in places)
+    top, left, bottom, right = _extent(places)
     corners = np.array([[[left, top]], [[right, top]], [[left, bottom]], [[right, bottom]]], np.float64)
     reach = np.abs(cv2.perspectiveTransform(corners, homography)[:, 0] - centre).max(axis=0)
     scale = min(1.0, *(np.maximum(centre - margin, 1) / np.maximum(reach, 1e-9)))
