@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from mnist_cnn.reading import non_digits, refusals
-from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, MarkReading, Prediction, find
+from mnist_cnn.reading.predict import (
+    AMONG_DIGITS_BELOW,
+    NOT_A_DIGIT_BELOW,
+    MarkReading,
+    Prediction,
+    among_digits,
+    find,
+    read_marks,
+)
 from mnist_cnn.reading.preparation import find_digits
 from mnist_cnn.report.command import answer
 
@@ -101,13 +109,14 @@ def test_picture_scores_are_the_surest_mark_and_zero_for_a_blank_page():
     assert scores[0] == 0 and scores[1] == pytest.approx(0.4 / 1.2) and calls == [2]  # one batch for both marks
 
 
-def reading(probabilities, left=0):
+def reading(probabilities, left=0, height=10):
     probabilities = tuple(probabilities)
-    return MarkReading(int(np.argmax(probabilities)), probabilities, (left, 0, 10, 10))
+    return MarkReading(int(np.argmax(probabilities)), probabilities, (left, 0, 10, height))
 
 
 SURE_FOUR = [0.0] * 4 + [0.99] + [0.001] * 5
 UNSURE_EIGHT = [0.05] * 8 + [0.3, 0.3]
+NO_DIGIT = [0.1] * 10  # every digit equally likely: what the robust model learned to say of non-digits
 
 
 def test_a_picture_of_no_digit_is_answered_not_a_digit():
@@ -126,3 +135,30 @@ def test_a_number_is_read_from_its_digits_only():
     assert answer(prediction, top=1) == "n.png: 44 (4 99.0%, 4 99.0%; 1 other mark not a digit)"
     record = prediction.to_dict()
     assert [mark["box"]["left"] for mark in record["digits"]] == [0, 40] and len(record["not_digits"]) == 1
+
+
+def test_a_mark_among_digits_of_its_height_is_a_digit_unless_the_network_is_quite_unsure():
+    assert AMONG_DIGITS_BELOW < max(UNSURE_EIGHT) < NOT_A_DIGIT_BELOW and max(NO_DIGIT) < AMONG_DIGITS_BELOW
+    number = among_digits((reading(SURE_FOUR, 0), reading(UNSURE_EIGHT, 20, height=11), reading(SURE_FOUR, 40)))
+    assert Prediction("n.png", number).number == "484" and number[1].to_dict()["is_digit"] is True
+    letter = among_digits((reading(SURE_FOUR, 0), reading(NO_DIGIT, 20)))
+    assert Prediction("n.png", letter).number == "4"
+    small = among_digits((reading(SURE_FOUR, 0), reading(UNSURE_EIGHT, 20, height=5), reading(SURE_FOUR, 40)))
+    assert Prediction("n.png", small).number == "44"  # a speck or a small letter is not one of the digits
+    alone = among_digits((reading(UNSURE_EIGHT, 0), reading(UNSURE_EIGHT, 20)))
+    assert not Prediction("word.png", alone).is_digit  # beside no digit, a mark is one on its own account only
+
+
+def test_read_marks_reads_each_mark_among_the_others_of_its_picture():
+    page = np.full((64, 128), 255, np.uint8)
+    page[16:48, 20:26] = page[16:48, 60:66] = page[16:48, 100:106] = 0  # three strokes, as tall
+    found = find(page)
+    assert len(found.digits) == 3
+
+    def network(images):  # sure of the first mark only
+        return np.array([SURE_FOUR, UNSURE_EIGHT, UNSURE_EIGHT])
+
+    (marks,) = read_marks([found], network)
+    assert Prediction("n.png", marks).number == "488"
+    (alone,) = read_marks([find(page[:, 40:])], lambda images: np.array([UNSURE_EIGHT, UNSURE_EIGHT]))
+    assert not Prediction("n.png", alone).is_digit

@@ -102,7 +102,7 @@ def number_accuracy(
     truth = ["".join(map(str, labels[rows])) for rows in chosen]
     accuracy = {}
     for name, network in networks.items():
-        read = ["".join(str(mark.digit) for mark in marks if mark.is_digit) for marks in read_marks(found, network)]
+        read = [Prediction("", marks).number for marks in read_marks(found, network)]
         accuracy[name] = 100 * float(np.mean([number == true for number, true in zip(read, truth)]))
     return accuracy
 

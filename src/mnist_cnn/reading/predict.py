@@ -8,7 +8,9 @@ model works too.
 
 A mark whose most probable digit is less likely than `NOT_A_DIGIT_BELOW` is **not a digit** (a
 letter, a scribble, a thing): the robust model learned to be unsure of such pictures (Outlier
-Exposure, `reading.non_digits`). A number is read from the marks that are digits.
+Exposure, `reading.non_digits`). A number is read from the marks that are digits; in a picture
+with a digit, a mark as tall as the digits is one of them unless the network is less than
+`AMONG_DIGITS_BELOW` sure of it (a number's oddly written digit, not a letter or a speck).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import re
 import warnings
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,6 +33,8 @@ from mnist_cnn.reading.saved_models import Network, NetworkError, load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 
 NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
+AMONG_DIGITS_BELOW = 0.2  # ... but beside a digit, a mark of the digits' height is one down to this
+DIGITS_HEIGHT = (0.7, 1.4)  # ... that height: these fractions of the median height of the digits beside it
 SMALL_FILE = 1024  # bytes: pictures smaller on average (a 28 x 28 PNG is about 300) are prepared in one thread
 HEIF_EXTENSIONS = (".heic", ".heics", ".heif", ".heifs", ".hif")  # an iPhone's photos, read through pillow-heif
 
@@ -47,11 +51,13 @@ class MarkReading:
     probabilities: tuple[float, ...]
     box: Box
     image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the 28x28 the network read
+    among_digits: bool = False  # whether it stands beside digits of its height (`read_marks` tells)
 
     @property
     def is_digit(self) -> bool:
-        """Whether the mark is read as a digit: its top probability is at least `NOT_A_DIGIT_BELOW`."""
-        return self.probabilities[self.digit] >= NOT_A_DIGIT_BELOW
+        """Whether the mark is read as a digit: its top probability is at least `NOT_A_DIGIT_BELOW`, or
+        `AMONG_DIGITS_BELOW` for a mark among digits of its height."""
+        return self.probabilities[self.digit] >= (AMONG_DIGITS_BELOW if self.among_digits else NOT_A_DIGIT_BELOW)
 
     def ranking(self, top: int) -> list[tuple[int, float]]:
         """The `top` most probable digits as (digit, probability), most probable first."""
@@ -145,9 +151,22 @@ def _threads(images: Sequence[tuple[Path, str | None]]) -> int:
 
 
 def read_marks(found: Sequence[Found], network: Network) -> list[tuple[MarkReading, ...]]:
-    """Each picture's marks read by `network`, in one batch: a `MarkReading` per mark."""
+    """Each picture's marks read by `network`, in one batch: a `MarkReading` per mark, told whether it
+    stands among digits of its height."""
     readings = iter(_read([mark for each in found for mark in each.digits], network))
-    return [tuple(next(readings) for _ in each.digits) for each in found]
+    return [among_digits(tuple(next(readings) for _ in each.digits)) for each in found]
+
+
+def among_digits(marks: tuple[MarkReading, ...]) -> tuple[MarkReading, ...]:
+    """One picture's marks, each not read as a digit on its own marked `among_digits` where the picture
+    holds a digit and the mark's height is `DIGITS_HEIGHT` of the digits' (their median)."""
+    heights = [mark.box[3] for mark in marks if mark.is_digit]
+    if not heights or len(heights) == len(marks):
+        return marks
+    low, high = (fraction * float(np.median(heights)) for fraction in DIGITS_HEIGHT)
+    return tuple(
+        mark if mark.is_digit or not low <= mark.box[3] <= high else replace(mark, among_digits=True) for mark in marks
+    )
 
 
 def _read(marks: Sequence[Digit], network: Network) -> list[MarkReading]:
