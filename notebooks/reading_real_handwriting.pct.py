@@ -318,7 +318,9 @@ figures.plot_refusal_curves(
 # ## A number
 #
 # Digits written apart from each other on one photo are found, ordered left to right and read one
-# by one; `python -m mnist_cnn predict` prints the number and each digit's confidence. Digits that
+# by one; `python -m mnist_cnn predict` prints the number and each digit's confidence. A digit the
+# network is unsure of on its own is still read when it stands among the others, as tall as they
+# are, unless the network calls it no digit outright (docs/predict.md). Digits that
 # touch are one mark to the preparation, which the robust model does not read as a digit: the
 # second photo's answer. Cutting such a mark into its digits is work still to do (docs/handwriting.md).
 
