@@ -12,7 +12,8 @@ row per condition and a column per model (percent read correctly), with the row 
 and the CPU (LiteRT runs on it). Then `--non-digits` pictures of each kind of `non_digits.KINDS`
 (letters and symbols in fonts training never shows, written and photographed as the digits are):
 the percent answered "not a digit" per kind, and how well the top probability separates them from
-the photographed digits (AUROC, refusals at 95 % of digits kept: `reading.refusals`); and numbers
+the photographed digits (AUROC, refusals at 95 % of digits kept: `reading.refusals`); as many
+letters that are a digit's twin (O, l, S, ...), counted apart: the percent read as a digit; and numbers
 of two and three digits, written apart and joined up, read whole. Needs the models (`make report-all`), the MNIST data
 (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
 or `MNIST_CNN_USPS`).
@@ -77,6 +78,17 @@ def main() -> None:
         + ", ".join(f"{n} {k:.1f} %" for n, k in kept.items())
     )
     print(refusals.separation_table(digit_scores, non_digit_scores).to_string())
+    twins = photo_accuracy.found_in(
+        refusals.photographed(non_digits.evaluation_twins(options.non_digits, options.seed), options.seed)
+    )
+    read = {
+        name: 100 * float(np.mean(refusals.picture_scores(network, twins) >= NOT_A_DIGIT_BELOW))
+        for name, network in networks.items()
+    }
+    print(
+        f"letters that are a digit's twin ({options.non_digits:,}, O, l, S, ..., counted apart), read as a digit: "
+        + ", ".join(f"{n} {r:.1f} %" for n, r in read.items())
+    )
     for touching in (False, True):
         accuracy = photo_accuracy.number_accuracy(
             networks, images, labels, numbers=options.non_digits, touching=touching, seed=options.seed

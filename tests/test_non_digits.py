@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mnist_cnn.reading import non_digits, refusals
+from mnist_cnn.reading.opencv import cv2
 from mnist_cnn.reading.predict import (
     AMONG_DIGITS_BELOW,
     NOT_A_DIGIT_BELOW,
@@ -53,6 +54,20 @@ def test_each_kind_is_photographed_as_the_digits_are(kind):
     (photo,) = refusals.photographed_non_digits(kind, 1, seed=0)
     assert photo.ndim == 3 and photo.shape[2] == 3 and photo.dtype == np.uint8
     assert find_digits(photo)
+
+
+@pytest.mark.parametrize(("twins", "holes"), [("O", True), ("l", False)])
+def test_twins_are_drawn_from_the_twin_letters_and_photographed_as_the_digits_are(monkeypatch, twins, holes):
+    monkeypatch.setattr(non_digits, "TWINS", twins)
+    pictures = non_digits.evaluation_twins(4, seed=0)
+    assert len(pictures) == 4 and all(picture.dtype == np.uint8 and picture.ndim == 2 for picture in pictures)
+    for picture in pictures:  # an O encloses paper, an l does not
+        _, hierarchy = cv2.findContours((picture > 127).astype(np.uint8), cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+        assert (hierarchy[0][:, 3] >= 0).any() == holes
+    np.testing.assert_array_equal(pictures[0], non_digits.evaluation_twins(1, seed=0)[0])
+    photos = refusals.photographed(pictures, seed=0)
+    assert len(photos) == 4 and all(photo.ndim == 3 and photo.shape[2] == 3 for photo in photos)
+    assert all(find_digits(photo) for photo in photos)
 
 
 def test_unknown_kinds_and_counts_are_refused_in_one_line():

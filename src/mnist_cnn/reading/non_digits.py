@@ -13,8 +13,8 @@ digits while it learns, with the answer "none of the ten" (Outlier Exposure, Hen
 Letters and symbols come in two sets that share no font (and no symbol): `training_pictures`
 draws from one, `evaluation_pictures` from the other, so what the evaluation reads, training never
 showed. Letters that are a digit's twin (`TWINS`: O and 0, l and 1, ...) are in neither: a reader
-may well call them digits. Ink pictures are 2-D uint8 arrays, ink high on 0, as `photos`
-photographs digits; things are RGB pictures.
+may well call them digits; `evaluation_twins` draws them to count apart. Ink pictures are 2-D uint8
+arrays, ink high on 0, as `photos` photographs digits; things are RGB pictures.
 """
 
 from __future__ import annotations
@@ -97,6 +97,13 @@ def evaluation_pictures(kind: str, count: int, seed: int) -> list[np.ndarray]:
         raise ValueError(f"Expected a kind among {', '.join(KINDS)}, found {kind!r}.")
     rng = np.random.default_rng([seed, 2, KINDS.index(kind)])
     return [DRAWERS[kind](rng, False) for _ in range(count)]
+
+
+def evaluation_twins(count: int, seed: int) -> list[np.ndarray]:
+    """`count` letters that are a digit's twin (`TWINS`), each slanted at random in an evaluation font, as ink
+    pictures: not non-digits (a reader may well call them digits), counted apart."""
+    rng = np.random.default_rng([seed, 2, len(KINDS)])
+    return [_glyphs(rng.choice(list(TWINS)), rng, training=False) for _ in range(count)]
 
 
 def _prepared(kind: str, rng: np.random.Generator) -> np.ndarray:

@@ -25,8 +25,12 @@ def photographed_non_digits(kind: str, count: int, seed: int = 0) -> list[np.nda
     """`count` evaluation pictures of `kind` (`non_digits.KINDS`) as RGB photos: ink written and photographed
     under a condition of `photos` drawn at random, things as they are."""
     pictures = non_digits.evaluation_pictures(kind, count, seed)
-    if kind == "things":
-        return pictures
+    return pictures if kind == "things" else photographed(pictures, seed)
+
+
+def photographed(pictures: Sequence[np.ndarray], seed: int = 0) -> list[np.ndarray]:
+    """Ink pictures (2-D uint8, ink high) written and photographed as RGB photos, each under a condition of
+    `photos` drawn at random."""
     rng = np.random.default_rng([seed, 3])
     conditions = list(photos.CONDITIONS)
     return [photos.photograph(picture, conditions[int(rng.integers(len(conditions)))], rng) for picture in pictures]
