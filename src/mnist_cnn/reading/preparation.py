@@ -33,7 +33,7 @@ and scipy.ndimage take ten times as long; docs/handwriting.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
@@ -75,10 +75,16 @@ class NoDigit(ValueError):
 
 @dataclass(frozen=True)
 class Digit:
-    """One digit found in a picture: as the network is shown it (28x28 uint8), and where it was."""
+    """One digit found in a picture: as the network is shown it (28x28 uint8), and where it was.
+
+    `strokes` is the mark's ink as found (uint8, ink high, at the working size) and `stroke_width`
+    its strokes' width there: what `joined_numbers.frame` frames when the mark may be a joined-up number.
+    """
 
     image: np.ndarray
     box: Box
+    strokes: np.ndarray | None = field(default=None, repr=False, compare=False)
+    stroke_width: float | None = field(default=None, repr=False, compare=False)
 
 
 def prepare_digit(picture: Image.Image | np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray:
@@ -141,9 +147,9 @@ def preparation_steps(
     for group in digit_groups(marks, whole):
         left, top, width, height = cv2.boundingRect(group)
         strokes = np.where(cv2.dilate(group, _disk(1)) > 0, ink, 0)[top : top + height, left : left + width]
-        image = to_mnist(strokes, _stroke_width(group[top : top + height, left : left + width]))
+        stroke_width = _stroke_width(group[top : top + height, left : left + width])
         box = tuple(round(value / scale) for value in (left, top, width, height))
-        digits.append(Digit(image, box))
+        digits.append(Digit(to_mnist(strokes, stroke_width), box, strokes, stroke_width))
     return PreparationSteps(colour, gray, ink, mask, marks, digits)
 
 
@@ -522,17 +528,7 @@ def to_mnist(strokes: np.ndarray, stroke_width: float | None = None) -> np.ndarr
     With `stroke_width` (in `strokes`' pixels), thin strokes are first thickened to MNIST's width
     at the box's scale (a pen's line in a large photo would otherwise shrink to a faint hairline).
     """
-    scale = DIGIT_BOX / max(strokes.shape)
-    if stroke_width is not None and stroke_width * scale < STROKE_WIDTH:
-        grow = round((STROKE_WIDTH / scale - stroke_width) / 2)
-        if grow > 0:
-            strokes = cv2.dilate(cv2.copyMakeBorder(strokes, *[grow] * 4, cv2.BORDER_CONSTANT, 0), _disk(grow))
-            scale = DIGIT_BOX / max(strokes.shape)
-    size = (max(1, round(strokes.shape[1] * scale)), max(1, round(strokes.shape[0] * scale)))
-    shrinking = scale < 1
-    digit = cv2.resize(strokes, size, interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    digit = digit.astype(np.float32) * (255 / max(float(digit.max()), 1.0))
-
+    digit = fitted(strokes, stroke_width, (DIGIT_BOX, DIGIT_BOX))
     frame = np.zeros(IMAGE_SHAPE, dtype=np.float32)
     rows, columns = np.indices(digit.shape)
     total = max(float(digit.sum()), 1.0)
@@ -541,6 +537,24 @@ def to_mnist(strokes: np.ndarray, stroke_width: float | None = None) -> np.ndarr
     left = int(np.clip(round(IMAGE_SHAPE[1] / 2 - centre_column), 0, IMAGE_SHAPE[1] - digit.shape[1]))
     frame[top : top + digit.shape[0], left : left + digit.shape[1]] = digit
     return np.clip(frame, 0, 255).astype(np.uint8)
+
+
+def fitted(strokes: np.ndarray, stroke_width: float | None, box: tuple[int, int]) -> np.ndarray:
+    """Ink (uint8, ink high) scaled to fit a box (height, width) keeping its aspect ratio, its strongest ink 255.
+
+    With `stroke_width` (in `strokes`' pixels), thin strokes are first thickened to MNIST's width at
+    the box's scale (a pen's line in a large photo would otherwise shrink to a faint hairline).
+    Returns float32.
+    """
+    scale = min(box[0] / strokes.shape[0], box[1] / strokes.shape[1])
+    if stroke_width is not None and stroke_width * scale < STROKE_WIDTH:
+        grow = round((STROKE_WIDTH / scale - stroke_width) / 2)
+        if grow > 0:
+            strokes = cv2.dilate(cv2.copyMakeBorder(strokes, *[grow] * 4, cv2.BORDER_CONSTANT, 0), _disk(grow))
+            scale = min(box[0] / strokes.shape[0], box[1] / strokes.shape[1])
+    size = (max(1, round(strokes.shape[1] * scale)), max(1, round(strokes.shape[0] * scale)))
+    fit = cv2.resize(strokes, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    return fit.astype(np.float32) * (255 / max(float(fit.max()), 1.0))
 
 
 def _disk(radius: int) -> np.ndarray:
