@@ -12,7 +12,7 @@ import keras
 import numpy as np
 
 from mnist_cnn import speed
-from mnist_cnn.data import check_images
+from mnist_cnn.data import INPUT_SHAPE, check_images
 
 EPOCHS = 5  # the original recipe: 5 epochs in batches of 64, the last 10 % held out
 BATCH_SIZE = 64
@@ -36,17 +36,18 @@ def train(
     outliers: np.ndarray | None = None,
     verbose: int | str = "auto",
 ) -> keras.callbacks.History:
-    """Fit the compiled `model` on images (N, 28, 28, 1) and one-hot labels (N, classes); return its history.
+    """Fit the compiled `model` on images (N, 28, 28, 1), or the shape it reads, and one-hot labels; return its history.
 
     The last `validation_split` is held out for validation, as Keras does. The seed fixes the
     shuffling: the same seed, plan and initial weights give the same weights on the same machine.
     With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`). `outliers` (no
     digit) join the training part labelled "every class equally likely" (Outlier Exposure).
     """
-    images, labels = check_images(images, channel=True), np.asarray(labels)
-    if labels.shape != (len(images), model.output_shape[-1]):
+    checked = check_images if model.input_shape[1:] == INPUT_SHAPE else lambda each, channel: np.asarray(each)
+    images, labels = checked(images, channel=True), np.asarray(labels)
+    if labels.shape != (len(images), *model.output_shape[1:]):
         raise ValueError(
-            f"Expected one-hot labels of shape ({len(images)}, {model.output_shape[-1]}), found {labels.shape}."
+            f"Expected one-hot labels of shape {(len(images), *model.output_shape[1:])}, found {labels.shape}."
         )
     if not 0 <= validation_split < 1:
         raise ValueError(f"Expected validation_split in [0, 1), found {validation_split}.")
@@ -56,8 +57,8 @@ def train(
     split = training_samples(len(images), validation_split)
     training = (images[:split], labels[:split])
     if outliers is not None:
-        unsure = np.full((len(outliers), labels.shape[1]), 1 / labels.shape[1], labels.dtype)
-        training = tuple(map(np.concatenate, zip(training, (check_images(outliers, channel=True), unsure))))
+        unsure = np.full((len(outliers), *labels.shape[1:]), 1 / labels.shape[-1], labels.dtype)
+        training = tuple(map(np.concatenate, zip(training, (checked(outliers, channel=True), unsure))))
     if distort is not None:
         training = DistortedBatches(*training, batch_size, seed=seed, distort=distort)
     validation = (images[split:], labels[split:]) if split < len(images) else None

@@ -34,15 +34,16 @@ class NetworkError(ValueError):
     """A saved model that cannot be run; the message is one line for the user."""
 
 
-def load_network(model: str | os.PathLike | keras.Model) -> Network:
+def load_network(model: str | os.PathLike | keras.Model, input_shape: tuple[int, ...] = INPUT_SHAPE) -> Network:
     """A `Network` for a saved `.keras` model (its checked `.tflite` export runs), a `.tflite` file, or a Keras model.
 
-    A Keras model in memory runs through `model.predict`, in batches, for any number of images.
+    A Keras model in memory runs through `model.predict`, in batches, for any number of images. A
+    saved model must read `input_shape`: MNIST's, or the number network's (`networks.NUMBER_INPUT_SHAPE`).
     """
     if hasattr(model, "predict"):  # a Keras model in memory
         return lambda images: model.predict(images, verbose=0)
     path = Path(model)
-    return litert_network(path if path.suffix == EXPORTED_SUFFIX else check_export(path))
+    return litert_network(path if path.suffix == EXPORTED_SUFFIX else check_export(path), input_shape)
 
 
 def keras_network(model: keras.Model) -> Network:
@@ -66,8 +67,9 @@ def check_export(model_path: str | os.PathLike) -> Path:
     return exported
 
 
-def litert_network(path: str | os.PathLike) -> Network:
-    """A `Network` that runs a `.tflite` file in LiteRT, on every core, for any number of images at once."""
+def litert_network(path: str | os.PathLike, input_shape: tuple[int, ...] = INPUT_SHAPE) -> Network:
+    """A `Network` that runs a `.tflite` file reading `input_shape` in LiteRT, on every core, for any number of
+    images at once."""
     path = Path(path)
     if not path.is_file():
         raise NetworkError(no_model(path, "exported model"))
@@ -81,9 +83,10 @@ def litert_network(path: str | os.PathLike) -> Network:
     (input_details,) = interpreter.get_input_details()
     (output_details,) = interpreter.get_output_details()
     found = tuple(int(size) for size in input_details["shape"][1:])
-    if found != INPUT_SHAPE:
-        shape = ", ".join(map(str, found))
-        raise NetworkError(f"{path} reads images of shape (N, {shape}), not MNIST's prepared (N, 28, 28, 1)")
+    if found != tuple(input_shape):
+        shape, expected = (", ".join(map(str, each)) for each in (found, input_shape))
+        mnist = "MNIST's prepared " if tuple(input_shape) == INPUT_SHAPE else ""
+        raise NetworkError(f"{path} reads images of shape (N, {shape}), not {mnist}(N, {expected})")
 
     def run(images: np.ndarray) -> np.ndarray:
         interpreter.resize_tensor_input(input_details["index"], images.shape)
@@ -94,7 +97,9 @@ def litert_network(path: str | os.PathLike) -> Network:
         return interpreter.get_tensor(output_details["index"]).copy()
 
     def network(images: np.ndarray) -> np.ndarray:
-        images = check_images(images, channel=True).astype(np.float32, copy=False)
+        if tuple(input_shape) == INPUT_SHAPE:
+            images = check_images(images, channel=True)
+        images = np.asarray(images, dtype=np.float32)
         if len(images) <= LITERT_BATCH:
             return run(images)
         return np.concatenate(
