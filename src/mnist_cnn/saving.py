@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 MODEL_PATH = Path("models/mnist_cnn.keras")  # where the first notebook saves its model, below its OUTPUT_DIR
 IMPROVED_MODEL_PATH = Path("models/improved_cnn.keras")  # and where the second saves its own
 ROBUST_MODEL_PATH = Path("models/robust_cnn.keras")  # and the third: the model `predict` uses when it is there
+NUMBER_MODEL_PATH = Path("models/number_cnn.keras")  # the fourth's: `predict` reads joined-up numbers with it
 
 # The libraries a result depends on, by name and module (the version is the module's: TensorFlow may be tensorflow-cpu).
 LIBRARIES = {"keras": "keras", "numpy": "numpy", "scikit-learn": "sklearn", "matplotlib": "matplotlib"}
