@@ -1,6 +1,7 @@
 """How well the saved models read photos of other people's handwriting, and say "not a digit".
 
     python benchmarks/handwriting.py [--models models/mnist_cnn.keras models/robust_cnn.keras]
+                                     [--numbers models/number_cnn.keras]
                                      [--digits 4649] [--split test] [--seed 0] [--non-digits 500]
 
 Every USPS digit of the chosen half (`usps.load`: "tune" to tune the preparation and the
@@ -14,7 +15,9 @@ and the CPU (LiteRT runs on it). Then `--non-digits` pictures of each kind of `n
 the percent answered "not a digit" per kind, and how well the top probability separates them from
 the photographed digits (AUROC, refusals at 95 % of digits kept: `reading.refusals`); as many
 letters that are a digit's twin (O, l, S, ...), counted apart: the percent read as a digit; and numbers
-of two and three digits, written apart and joined up, read whole. Needs the models (`make report-all`), the MNIST data
+of two and three digits, written apart and joined up, read whole. With `--numbers` (the number network,
+`reading.joined_numbers`), the photos, the non-digits and the numbers are read again with it, as
+`predict` reads them when it is saved. Needs the models (`make report-all`), the MNIST data
 (`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
 or `MNIST_CNN_USPS`).
 """
@@ -30,6 +33,7 @@ import pandas as pd
 
 from mnist_cnn.data import load_mnist, preprocess_images
 from mnist_cnn.reading import non_digits, photo_accuracy, refusals, usps
+from mnist_cnn.reading.joined_numbers import NUMBER_INPUT_SHAPE
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
 from mnist_cnn.reading.saved_models import load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
@@ -43,7 +47,9 @@ def main() -> None:
     parser.add_argument("--split", choices=("tune", "test"), default="test")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--non-digits", type=int, default=500, help="pictures of each kind of non-digit")
+    parser.add_argument("--numbers", type=Path, help="the number network, to read joined-up numbers with as well")
     options = parser.parse_args()
+    number_network = None if options.numbers is None else load_network(options.numbers, NUMBER_INPUT_SHAPE)
 
     print(f"{time.strftime('%Y-%m-%d')}, {this_cpu().describe()}")
     networks = {path.stem: load_network(path) for path in options.models}
@@ -61,17 +67,31 @@ def main() -> None:
     print(f"USPS {options.split} half, {len(images):,} digits photographed under each condition (seed {options.seed}):")
     print_table(photo_accuracy.accuracy_by_condition(readings, labels), "condition")
     print(f"{len(images) * len(readings):,} photos rendered, prepared and read in {seconds:.0f} s")
+    if number_network is not None:
+        print(f"The same photos, joined-up numbers also read by {options.numbers}:")
+        with_numbers = photo_accuracy.photo_readings(networks, found, number_network)
+        print_table(photo_accuracy.accuracy_by_condition(with_numbers, labels), "condition")
 
     digit_photos = [in_photo for in_photos in found.values() for in_photo in in_photos[: options.non_digits]]
     digit_scores = {name: refusals.picture_scores(network, digit_photos) for name, network in networks.items()}
-    non_digit_scores = {}
+    non_digit_scores, refused_with_numbers = {}, {}
     for kind in non_digits.KINDS:
         in_pictures = photo_accuracy.found_in(refusals.photographed_non_digits(kind, options.non_digits, options.seed))
         non_digit_scores[kind] = {
             name: refusals.picture_scores(network, in_pictures) for name, network in networks.items()
         }
+        if number_network is not None:
+            refused_with_numbers[kind] = {
+                name: 100 * float(np.mean(refusals.refused(network, in_pictures, number_network)))
+                for name, network in networks.items()
+            }
     print(f'{options.non_digits:,} pictures of each kind, percent answered "not a digit":')
     print_table(refusals.refusal_table(non_digit_scores), "kind")
+    if number_network is not None:
+        table = pd.DataFrame(refused_with_numbers).transpose()
+        table.loc["all kinds"] = table.mean()
+        print(f'The same pictures, percent answered "not a digit" when {options.numbers} reads wide marks too:')
+        print_table(table, "kind")
     kept = {name: 100 * float(np.mean(scores >= NOT_A_DIGIT_BELOW)) for name, scores in digit_scores.items()}
     print(
         f"photographed digits ({len(digit_photos):,}) not refused: "
@@ -90,14 +110,21 @@ def main() -> None:
         + ", ".join(f"{n} {r:.1f} %" for n, r in read.items())
     )
     for touching in (False, True):
-        accuracy = photo_accuracy.number_accuracy(
-            networks, images, labels, numbers=options.non_digits, touching=touching, seed=options.seed
-        )
-        what = "joined up" if touching else "apart"
-        print(
-            f"numbers of 2 and 3 digits written {what}, read whole: "
-            + ", ".join(f"{n} {a:.1f} %" for n, a in accuracy.items())
-        )
+        for numbers in (None, number_network) if number_network is not None else (None,):
+            accuracy = photo_accuracy.number_accuracy(
+                networks,
+                images,
+                labels,
+                numbers=options.non_digits,
+                touching=touching,
+                seed=options.seed,
+                number_network=numbers,
+            )
+            what = ("joined up" if touching else "apart") + ("" if numbers is None else f", with {options.numbers}")
+            print(
+                f"numbers of 2 and 3 digits written {what}, read whole: "
+                + ", ".join(f"{n} {a:.1f} %" for n, a in accuracy.items())
+            )
 
 
 def print_table(table: pd.DataFrame, index: str) -> None:

@@ -1,6 +1,7 @@
 """Wall time of classifying your own digits: the predict command (LiteRT) against the Keras path.
 
-    python benchmarks/predict_speed.py [--model models/mnist_cnn.keras] [--repeats 5]
+    python benchmarks/predict_speed.py [--model models/mnist_cnn.keras] [--numbers models/number_cnn.keras]
+                                       [--repeats 5]
 
 Writes the first 1,000 MNIST test digits as PNG files, the same digits photographed (one of
 `photos.CONDITIONS` each, in turn; JPEG files of 96 to 200 pixels a side) and one phone-sized
@@ -10,7 +11,9 @@ new process (start-up included, as a user waits for it):
 - LiteRT: `python -m mnist_cnn predict` on one image, on the phone photo, on the folder of
   1,000 PNGs and on the folder of 1,000 photos;
 - Keras: the same preparation of the images, with the saved `.keras` model loaded by Keras
-  (TensorFlow imported) instead of the LiteRT export.
+  (TensorFlow imported) instead of the LiteRT export;
+- with `--numbers`, LiteRT again on one image and on the 1,000 photos, the number network given
+  (`predict --numbers`); the other runs are given none.
 
 It prints the median and range of each, and the CPU. Needs a trained model (`make report`) and
 the data (`MNIST_CNN_DATA`).
@@ -55,6 +58,7 @@ def timed(command: list[str]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=MODEL_PATH)
+    parser.add_argument("--numbers", type=Path, help="a saved number network, to time predict with it too")
     parser.add_argument("--repeats", type=int, default=5)
     options = parser.parse_args()
     from mnist_cnn.speed.runtime import this_machine  # imports Keras: here, not for --help
@@ -74,7 +78,7 @@ def main() -> None:
         page = cv2.resize(photos.photograph(x_test[0], "ruled", rng), (3000, 4000), interpolation=cv2.INTER_CUBIC)
         Image.fromarray(page).save(phone, quality=90)
         one = str(scans / "0000.png")
-        predict = [sys.executable, "-m", "mnist_cnn", "predict", "--model", str(options.model)]
+        predict = [sys.executable, "-m", "mnist_cnn", "predict", "--model", str(options.model), "--no-numbers"]
         keras_path = [sys.executable, "-c", KERAS_PATH, str(options.model)]
         cases = {
             "LiteRT, 1 image": predict + [one],
@@ -84,6 +88,12 @@ def main() -> None:
             f"LiteRT, {IMAGES} photos": predict + [str(photographed)],
             f"Keras, {IMAGES} images": keras_path + [str(scans)],
         }
+        if options.numbers is not None:
+            with_numbers = [*predict[:-1], "--numbers", str(options.numbers)]
+            cases |= {
+                "+ numbers, 1 image": with_numbers + [one],
+                f"+ numbers, {IMAGES} photos": with_numbers + [str(photographed)],
+            }
         seconds = {name: [] for name in cases}
         for _ in range(options.repeats):
             for name, command in cases.items():

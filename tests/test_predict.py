@@ -166,6 +166,23 @@ def test_missing_model_names_the_command_that_creates_it(mnist, tmp_path, capsys
     assert "run `make report`" in capsys.readouterr().err
 
 
+def test_a_missing_number_network_is_one_line_and_one_not_needed_is_never_loaded(model_path, mnist, tmp_path, capsys):
+    image = save_png(mnist["x_test"][0], tmp_path / "digit.png")
+    assert main(["predict", image, "--model", str(model_path), "--numbers", str(tmp_path / "absent.keras")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: no number network at {tmp_path / 'absent.keras'}: run `make report-all` (or the fourth notebook) "
+        "to save it\n"
+    )
+    assert main(["predict", image, "--model", str(model_path), "--no-numbers", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["number_model"] is None
+    broken = tmp_path / "broken.tflite"
+    broken.write_bytes(b"not a model")  # there, so checked; loaded only for a wide mark that is not a digit
+    (prediction,) = classify(image, model_path, broken)
+    assert prediction.digit is not None and not any(mark.joined for mark in prediction.marks)
+    assert main(["predict", image, "--model", str(model_path), "--numbers", str(broken), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["number_model"] == str(broken)
+
+
 def test_read_image_keeps_colour_and_flattens_transparency_onto_white(tmp_path):
     path = tmp_path / "colour.png"
     Image.new("RGBA", (10, 8), (255, 0, 0, 0)).save(path)

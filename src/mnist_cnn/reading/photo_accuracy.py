@@ -15,6 +15,7 @@ from joblib import Parallel, delayed
 
 from mnist_cnn.data import NUM_CLASSES
 from mnist_cnn.reading import photos
+from mnist_cnn.reading.joined_numbers import NumberNetwork, may_be_number, read_numbers
 from mnist_cnn.reading.predict import Found, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
@@ -65,14 +66,19 @@ def readings(marks: Sequence[Sequence[MarkReading]]) -> np.ndarray:
 
 
 def photo_readings(
-    networks: Mapping[str, Network], found: Mapping[str, Sequence[Found]]
+    networks: Mapping[str, Network],
+    found: Mapping[str, Sequence[Found]],
+    number_network: NumberNetwork | None = None,
 ) -> dict[str, dict[str, np.ndarray]]:
     """The digit each network reads in each photo, as `python -m mnist_cnn predict` reads a file: condition ->
     name -> digits, from what was found in the photos (`found_in_photographs`). Each network maps
-    preprocessed images to probabilities (`saved_models.load_network`). A photo in which no mark is read as a
-    digit, or several are, reads as `NOT_READ`: for a user, that is a mistake."""
+    preprocessed images to probabilities (`saved_models.load_network`); `number_network`, if any, reads
+    joined-up numbers with each. A photo in which no mark is read as a digit, or several are, reads as
+    `NOT_READ`: for a user, that is a mistake."""
     return {
-        condition: {name: readings(read_marks(in_photos, network)) for name, network in networks.items()}
+        condition: {
+            name: readings(read_marks(in_photos, network, number_network)) for name, network in networks.items()
+        }
         for condition, in_photos in found.items()
     }
 
@@ -86,9 +92,24 @@ def number_accuracy(
     touching: bool,
     condition: str = "JPEG",
     seed: int = 0,
+    number_network: NumberNetwork | None = None,
 ) -> dict[str, float]:
     """Percent of `numbers` photographed numbers read whole, per network: two and three digits in turn, drawn from
-    `images`, written apart or joined up (`photos.photograph_number`)."""
+    `images`, written apart or joined up (`number_photos`); with `number_network`, joined-up numbers are read
+    whole as `predict` reads them when the number network is saved."""
+    found, truth = number_photos(images, labels, numbers=numbers, touching=touching, condition=condition, seed=seed)
+    accuracy = {}
+    for name, network in networks.items():
+        read = [Prediction("", marks).number for marks in read_marks(found, network, number_network)]
+        accuracy[name] = 100 * float(np.mean([number == true for number, true in zip(read, truth)]))
+    return accuracy
+
+
+def number_photos(
+    images: np.ndarray, labels: np.ndarray, *, numbers: int, touching: bool, condition: str, seed: int = 0
+) -> tuple[list[Found], list[str]]:
+    """What is found in `numbers` photos of numbers of two and three of `images` in turn, written apart or joined
+    up (`photos.photograph_number`) under `condition`, and each number's digits as a string."""
     rng = np.random.default_rng([seed, 4])
     chosen = [rng.choice(len(images), 2 + index % 2, replace=False) for index in range(numbers)]
     found = [
@@ -99,12 +120,32 @@ def number_accuracy(
         )
         for index, rows in enumerate(chosen)
     ]
-    truth = ["".join(map(str, labels[rows])) for rows in chosen]
-    accuracy = {}
-    for name, network in networks.items():
-        read = [Prediction("", marks).number for marks in read_marks(found, network)]
-        accuracy[name] = 100 * float(np.mean([number == true for number, true in zip(read, truth)]))
-    return accuracy
+    return found, ["".join(map(str, labels[rows])) for rows in chosen]
+
+
+def joined_number_accuracy(
+    number_network: NumberNetwork,
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    numbers: int,
+    conditions: Sequence[str] = tuple(photos.CONDITIONS),
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Percent of `numbers` joined-up numbers (`number_photos`) the number network reads whole, per condition and
+    over all: from the one mark the preparation finds in each photo; where it finds none or several, the
+    number is not read."""
+    read = {}
+    for condition in conditions:
+        found, truth = number_photos(images, labels, numbers=numbers, touching=True, condition=condition, seed=seed)
+        marks = [each.digits[0] if len(each.digits) == 1 and may_be_number(each.digits[0]) else None for each in found]
+        readings = iter(read_numbers([mark for mark in marks if mark is not None], number_network))
+        said = ["" if mark is None else "".join(map(str, getattr(next(readings), "digits", ()))) for mark in marks]
+        read[condition] = 100 * float(np.mean([number == true for number, true in zip(said, truth)]))
+    table = pd.DataFrame({"joined-up numbers read": read})
+    table.loc[ALL_CONDITIONS] = table.mean()
+    table.index.name = "condition"
+    return table.round(1)
 
 
 def accuracy_by_condition(readings: Mapping[str, Mapping[str, np.ndarray]], true_labels: np.ndarray) -> pd.DataFrame:

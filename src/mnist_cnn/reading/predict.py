@@ -10,7 +10,9 @@ A mark whose most probable digit is less likely than `NOT_A_DIGIT_BELOW` is **no
 letter, a scribble, a thing): the robust model learned to be unsure of such pictures (Outlier
 Exposure, `reading.non_digits`). A number is read from the marks that are digits; in a picture
 with a digit, a mark as tall as the digits is one of them unless the network is less than
-`AMONG_DIGITS_BELOW` sure of it (a number's oddly written digit, not a letter or a speck).
+`AMONG_DIGITS_BELOW` sure of it (a number's oddly written digit, not a letter or a speck). A wide
+mark that is not a digit may be a number written joined up: when the number network is saved
+(`saving.NUMBER_MODEL_PATH`), it reads such marks whole (`reading.joined_numbers`).
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from mnist_cnn.data import preprocess_images
+from mnist_cnn.data import NUM_CLASSES, preprocess_images
+from mnist_cnn.reading import joined_numbers
+from mnist_cnn.reading.export import EXPORTED_SUFFIX
 from mnist_cnn.reading.preparation import WORKING_SIZE, Box, Digit, NoDigit, find_digits
-from mnist_cnn.reading.saved_models import Network, NetworkError, load_network
-from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
+from mnist_cnn.reading.saved_models import Network, NetworkError, check_export, load_network
+from mnist_cnn.saving import MODEL_PATH, NUMBER_MODEL_PATH, ROBUST_MODEL_PATH
 
 NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
 AMONG_DIGITS_BELOW = 0.2  # ... but beside a digit, a mark of the digits' height is one down to this
@@ -52,11 +56,14 @@ class MarkReading:
     box: Box
     image: np.ndarray | None = field(default=None, repr=False, compare=False)  # the 28x28 the network read
     among_digits: bool = False  # whether it stands beside digits of its height (`read_marks` tells)
+    joined: bool = False  # whether it is one digit of a joined-up number, read whole by the number network
 
     @property
     def is_digit(self) -> bool:
         """Whether the mark is read as a digit: its top probability is at least `NOT_A_DIGIT_BELOW`, or
-        `AMONG_DIGITS_BELOW` for a mark among digits of its height."""
+        `AMONG_DIGITS_BELOW` for a mark among digits of its height; a joined-up number's digits are."""
+        if self.joined:
+            return True
         return self.probabilities[self.digit] >= (AMONG_DIGITS_BELOW if self.among_digits else NOT_A_DIGIT_BELOW)
 
     def ranking(self, top: int) -> list[tuple[int, float]]:
@@ -74,6 +81,7 @@ class MarkReading:
             "score": score,
             "probabilities": list(self.probabilities),
             "box": box,
+            "joined": self.joined,
         }
 
 
@@ -120,27 +128,56 @@ def default_model() -> Path:
     return ROBUST_MODEL_PATH if ROBUST_MODEL_PATH.is_file() else MODEL_PATH
 
 
+def default_number_model() -> Path | None:
+    """The number network (reads joined-up numbers) when it is saved, else None."""
+    return NUMBER_MODEL_PATH if NUMBER_MODEL_PATH.is_file() else None
+
+
 def classify(
-    paths: str | os.PathLike | Sequence[str | os.PathLike], model: str | os.PathLike | object | None = None
+    paths: str | os.PathLike | Sequence[str | os.PathLike],
+    model: str | os.PathLike | object | None = None,
+    numbers: str | os.PathLike | object | None = "default",
 ) -> list[Prediction]:
     """Read the digits in image files, or in every image in a folder, with a saved model or a Keras model.
 
     `model` is the path of a saved `.keras` model (its exported `.tflite` runs), of a `.tflite`
-    file, or a Keras model in memory; by default `default_model()`. Returns one `Prediction` per
-    image, in order; an image that cannot be read gets its error instead, and the others are
-    still read. A model that cannot be used raises `PredictError`.
+    file, or a Keras model in memory; by default `default_model()`. `numbers` is the number
+    network, given the same ways, that reads joined-up numbers: by default `default_number_model()`;
+    None reads none. Returns one `Prediction` per image, in order; an image that cannot be read gets
+    its error instead, and the others are still read. A model that cannot be used raises `PredictError`.
     """
+    numbers = default_number_model() if isinstance(numbers, str) and numbers == "default" else numbers
     try:
         network = load_network(default_model() if model is None else model)
+        number_network = None if numbers is None else _when_needed(numbers)
+        images = list(image_files([paths] if isinstance(paths, (str, os.PathLike)) else paths))
+        with ThreadPoolExecutor(max_workers=_threads(images)) as pool:
+            found = list(pool.map(_found, images))
+        read = read_marks(found, network, number_network)
     except NetworkError as error:
         raise PredictError(str(error)) from None
-    images = list(image_files([paths] if isinstance(paths, (str, os.PathLike)) else paths))
-    with ThreadPoolExecutor(max_workers=_threads(images)) as pool:
-        found = list(pool.map(_found, images))
-    return [
-        Prediction(str(path), marks, each.error)
-        for (path, _), each, marks in zip(images, found, read_marks(found, network))
-    ]
+    return [Prediction(str(path), marks, each.error) for (path, _), each, marks in zip(images, found, read)]
+
+
+def _when_needed(numbers: str | os.PathLike | object) -> joined_numbers.NumberNetwork:
+    """The number network, loaded when first asked (most pictures hold no wide mark that is not a digit); a
+    saved one is checked at once to be there, with its export."""
+    if not hasattr(numbers, "predict"):
+        path = Path(numbers)
+        if not path.is_file():
+            raise NetworkError(
+                f"no number network at {path}: run `make report-all` (or the fourth notebook) to save it"
+            )
+        if path.suffix != EXPORTED_SUFFIX:
+            check_export(path)
+    loaded = []
+
+    def network(frames: np.ndarray) -> np.ndarray:
+        if not loaded:
+            loaded.append(load_network(numbers, joined_numbers.NUMBER_INPUT_SHAPE))
+        return loaded[0](frames)
+
+    return network
 
 
 def _threads(images: Sequence[tuple[Path, str | None]]) -> int:
@@ -150,11 +187,47 @@ def _threads(images: Sequence[tuple[Path, str | None]]) -> int:
     return 1 if not sizes or np.mean(sizes) < SMALL_FILE else min(len(sizes), os.cpu_count() or 1)
 
 
-def read_marks(found: Sequence[Found], network: Network) -> list[tuple[MarkReading, ...]]:
+def read_marks(
+    found: Sequence[Found], network: Network, number_network: joined_numbers.NumberNetwork | None = None
+) -> list[tuple[MarkReading, ...]]:
     """Each picture's marks read by `network`, in one batch: a `MarkReading` per mark, told whether it
-    stands among digits of its height."""
+    stands among digits of its height. With `number_network`, a wide mark that is not a digit is read
+    whole as a joined-up number when it is one: a `MarkReading` per digit."""
     readings = iter(_read([mark for each in found for mark in each.digits], network))
-    return [among_digits(tuple(next(readings) for _ in each.digits)) for each in found]
+    pictures = [among_digits(tuple(next(readings) for _ in each.digits)) for each in found]
+    if number_network is None:
+        return pictures
+    wide = [
+        (picture, index)
+        for picture, (each, marks) in enumerate(zip(found, pictures))
+        for index, (mark, reading) in enumerate(zip(each.digits, marks))
+        if not reading.is_digit and joined_numbers.may_be_number(mark)
+    ]
+    numbers = joined_numbers.read_numbers([found[picture].digits[index] for picture, index in wide], number_network)
+    replaced = {place: number for place, number in zip(wide, numbers) if number is not None}
+    return [
+        tuple(
+            part
+            for index, mark in enumerate(marks)
+            for part in (_digits_of(replaced[picture, index], mark.box) if (picture, index) in replaced else (mark,))
+        )
+        for picture, marks in enumerate(pictures)
+    ]
+
+
+def _digits_of(number: joined_numbers.NumberReading, box: Box) -> tuple[MarkReading, ...]:
+    """A joined-up number's digits as marks, each given an equal share of the mark's width as its box."""
+    left, top, width, height = box
+    edges = np.linspace(left, left + width, len(number.digits) + 1).round().astype(int)
+    return tuple(
+        MarkReading(
+            digit,
+            tuple(map(float, number.probabilities[place, :NUM_CLASSES])),
+            (int(start), top, max(1, int(end - start)), height),
+            joined=True,
+        )
+        for place, (digit, start, end) in enumerate(zip(number.digits, edges, edges[1:]))
+    )
 
 
 def among_digits(marks: tuple[MarkReading, ...]) -> tuple[MarkReading, ...]:

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.metrics import roc_auc_score
 
 from mnist_cnn.reading import non_digits, photos
+from mnist_cnn.reading.joined_numbers import NumberNetwork, may_be_number, read_numbers
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, Found, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
 
@@ -41,6 +42,20 @@ def picture_scores(network: Network, found: Sequence[Found]) -> np.ndarray:
     among its marks, 0 where none is found."""
     marks = read_marks(found, network)
     return np.array([max((mark.probabilities[mark.digit] for mark in found), default=0.0) for found in marks])
+
+
+def refused(network: Network, found: Sequence[Found], number_network: NumberNetwork | None = None) -> np.ndarray:
+    """Whether each picture is answered "not a digit" as `predict` answers, with the number network if given:
+    no mark in it read as a digit, nor as a joined-up number."""
+    return np.array([not Prediction("", marks).is_digit for marks in read_marks(found, network, number_network)])
+
+
+def read_as_numbers(number_network: NumberNetwork, found: Sequence[Found]) -> np.ndarray:
+    """Whether the number network reads a joined-up number in each picture, in any of its wide marks: what
+    "not a digit" may lose to it."""
+    wide = [[mark for mark in each.digits if may_be_number(mark)] for each in found]
+    readings = iter(read_numbers([mark for marks in wide for mark in marks], number_network))
+    return np.array([any([next(readings) is not None for _ in marks]) for marks in wide])
 
 
 def answers(network: Network, pictures: Sequence[np.ndarray]) -> list[str]:

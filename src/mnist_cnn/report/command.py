@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
+from mnist_cnn.saving import MODEL_PATH, NUMBER_MODEL_PATH, ROBUST_MODEL_PATH
 
 if TYPE_CHECKING:  # predict is imported only by the predict command
     from mnist_cnn.reading.predict import Prediction
@@ -28,6 +28,12 @@ def main(arguments: list[str] | None = None) -> int:
         type=Path,
         help=f"the saved .keras model, or a .tflite (default: {ROBUST_MODEL_PATH} if it exists, else {MODEL_PATH})",
     )
+    predict_parser.add_argument(
+        "--numbers",
+        type=Path,
+        help=f"the saved number network that reads joined-up numbers (default: {NUMBER_MODEL_PATH} if it exists)",
+    )
+    predict_parser.add_argument("--no-numbers", action="store_true", help="read no joined-up numbers")
     predict_parser.add_argument("--top", type=int, default=1, help="how many candidates to list per digit (1-10)")
     predict_parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
     export_parser = commands.add_parser("export", help="export a saved .keras model to LiteRT (.tflite) beside it")
@@ -53,23 +59,28 @@ def main(arguments: list[str] | None = None) -> int:
         return export(options.model)
     if not 1 <= options.top <= 10:
         parser.error(f"--top: expected a number of digits from 1 to 10, found {options.top}")
-    return predict(options.paths, options.model, options.top, options.json)
+    numbers = False if options.no_numbers else options.numbers
+    return predict(options.paths, options.model, options.top, options.json, numbers)
 
 
-def predict(paths: list[Path], model: Path | None, top: int, as_json: bool) -> int:
-    """Print which model reads, then a line (or a JSON record) per image; exit status 1 if any failed."""
-    from mnist_cnn.reading.predict import PredictError, classify, default_model
+def predict(paths: list[Path], model: Path | None, top: int, as_json: bool, numbers: Path | bool | None = None) -> int:
+    """Print which models read, then a line (or a JSON record) per image; exit status 1 if any failed.
+
+    `numbers` is the number network's path; None: the saved one if any (`default_number_model`); False: none."""
+    from mnist_cnn.reading.predict import PredictError, classify, default_model, default_number_model
 
     model = default_model() if model is None else model
+    numbers = default_number_model() if numbers is None else numbers or None
     try:
-        predictions = classify(paths, model)
+        predictions = classify(paths, model, numbers)
     except PredictError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if as_json:
-        print(json.dumps({"model": str(model), "predictions": [p.to_dict() for p in predictions]}, indent=2))
+        found = {"model": str(model), "number_model": None if numbers is None else str(numbers)}
+        print(json.dumps(found | {"predictions": [p.to_dict() for p in predictions]}, indent=2))
     else:
-        print(f"Read by {model}", flush=True)
+        print(f"Read by {model}" + ("" if numbers is None else f"; joined-up numbers by {numbers}"), flush=True)
     for prediction in predictions:
         if prediction.error is not None:
             if not as_json:
@@ -90,6 +101,7 @@ def answer(prediction: Prediction, top: int) -> str:
         return f"{prediction.path}: not a digit (at most {best.digit}, {best.probabilities[best.digit]:.1%})"
     refused = len(prediction.marks) - len(prediction.digits)
     aside = f"; {refused} other mark{'s' * (refused > 1)} not a digit" if refused else ""
+    aside += "; joined up, read whole" if any(mark.joined for mark in prediction.digits) else ""
     if len(prediction.digits) == 1:
         (digit, probability), *others = prediction.digits[0].ranking(top)
         lines = [f"{prediction.path}: {digit} ({probability:.1%}{aside})"]
