@@ -15,10 +15,9 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
-from keras import layers
 
 from mnist_cnn.reading import non_digits, photos
 from mnist_cnn.reading.joined_numbers import (
@@ -30,6 +29,9 @@ from mnist_cnn.reading.joined_numbers import (
     may_be_number,
 )
 from mnist_cnn.reading.preparation import Digit, NoDigit, find_digits
+
+if TYPE_CHECKING:
+    import keras
 
 EPOCHS = 6  # the fourth notebook's
 PEAK_LEARNING_RATE = 3e-3  # after a warm-up epoch, then down along a cosine, as the robust model's
@@ -44,6 +46,9 @@ PARTS = 8  # `training_set` is made in this many parts, side by side
 def number_cnn() -> keras.Sequential:
     """The number network, read top to bottom: convolutions as the robust model's over a frame three digits wide,
     then in each of `NUMBER_PLACES` places the probability of each digit and of none (`NUMBER_ANSWERS`)."""
+    import keras  # imported when a network is built: this module's data needs none
+    from keras import layers
+
     return keras.Sequential(
         [
             keras.Input(shape=NUMBER_INPUT_SHAPE),
@@ -68,6 +73,8 @@ def build_number_model(train_samples: int, *, epochs: int = EPOCHS, seed: int | 
     """The number network compiled with Adam and cross-entropy in each place, its learning rate warmed up over the
     first of `epochs` of `train_samples` (numbers and non-digits, in batches of 64), then decayed along a cosine, as
     the robust model's; a `seed` fixes its weights."""
+    import keras
+
     if seed is not None:
         keras.utils.set_random_seed(seed)
     steps = math.ceil(train_samples / BATCH_SIZE)
