@@ -10,9 +10,10 @@ INSTALLED := $(VENV)/.installed
 FIRST_NOTEBOOK := notebooks/mnist_cnn.ipynb
 SECOND_NOTEBOOK := notebooks/improving_the_cnn.ipynb
 THIRD_NOTEBOOK := notebooks/reading_real_handwriting.ipynb
-NOTEBOOKS := $(FIRST_NOTEBOOK) $(SECOND_NOTEBOOK) $(THIRD_NOTEBOOK)
+FOURTH_NOTEBOOK := notebooks/reading_joined_numbers.ipynb
+NOTEBOOKS := $(FIRST_NOTEBOOK) $(SECOND_NOTEBOOK) $(THIRD_NOTEBOOK) $(FOURTH_NOTEBOOK)
 LINTED := src tests benchmarks notebooks tools conftest.py
-# The third notebook reads the USPS digits: fetched into the cache first (once), so that no
+# The third and fourth notebooks read the USPS digits: fetched into the cache first (once), so that no
 # notebook cell prints the download.
 FETCH_USPS := $(BIN)/python tools/fetch_usps.py
 # The tests run in two processes (pytest-xdist), each file's tests in one: a notebook under nbval trains in one
@@ -36,18 +37,18 @@ help: ## list the targets
 report: $(INSTALLED) ## the first notebook headless → reports/mnist_cnn.html, model, metrics (about 1 min: 64 s on a 2-core Xeon)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) $(PARAMETERS)
 
-report-all: $(INSTALLED) ## all three notebooks: adds reports/improving_the_cnn.html and reading_real_handwriting.html
+report-all: $(INSTALLED) ## all four notebooks: adds reports/improving_the_cnn.html, reading_real_handwriting.html, ...
 	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) \
-		--notebook $(THIRD_NOTEBOOK) $(PARAMETERS)
+		--notebook $(THIRD_NOTEBOOK) --notebook $(FOURTH_NOTEBOOK) $(PARAMETERS)
 
 book: $(INSTALLED) ## the notebooks' runs and the guides as one static site, opened from disk → reports/book/index.html
 	$(BIN)/python -m mnist_cnn book
 
 test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
-	$(BIN)/python -m pytest $(PARALLEL) --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) -m "not slow and not browser"
+	$(BIN)/python -m pytest $(PARALLEL) --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) --ignore=$(FOURTH_NOTEBOOK) -m "not slow and not browser"
 
-test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 and 3, JAX
+test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 to 4, JAX
 	$(FETCH_USPS)
 	$(BIN)/python -m pytest $(PARALLEL)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PARALLEL) tests -m "not tensorflow and not browser"
@@ -89,7 +90,8 @@ nbdime: ## git diff and merge notebooks cell by cell in this repository (the fir
 notebook: $(INSTALLED) ## re-run the notebooks on the full data and store their outputs (for nbval)
 	$(FETCH_USPS)
 	$(BIN)/python -m mnist_cnn report --save-notebook --output-dir "$$(mktemp -d)" \
-		--notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) --notebook $(THIRD_NOTEBOOK)
+		--notebook $(FIRST_NOTEBOOK) --notebook $(SECOND_NOTEBOOK) --notebook $(THIRD_NOTEBOOK) \
+		--notebook $(FOURTH_NOTEBOOK)
 
 lock: $(INSTALLED) ## regenerate the locks from pyproject.toml's ranges, for every platform (needs the registry)
 	$(BIN)/uv pip compile pyproject.toml $(LOCK_OPTIONS) --extra cpu --extra jax --extra test --extra lab \

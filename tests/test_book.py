@@ -38,6 +38,7 @@ SEARCH_WORDS = {  # a word of each notebook, which the search must find it by
     "mnist_cnn": "misclassified",
     "improving_the_cnn": "ablation",
     "reading_real_handwriting": "USPS",
+    "reading_joined_numbers": "ligatures",
 }
 
 
@@ -77,7 +78,7 @@ def tiny_notebook(name: str, origin: str = "notebooks") -> nbformat.NotebookNode
 
 @pytest.fixture
 def project(tmp_path) -> Path:
-    """A project laid out as this one: README.md, a guide, a source file, and the three notebooks with outputs."""
+    """A project laid out as this one: README.md, a guide, a source file, and the four notebooks with outputs."""
     folder = tmp_path / "project"
     (folder / "docs").mkdir(parents=True)
     (folder / "notebooks").mkdir()
@@ -266,7 +267,7 @@ def test_a_small_book_shows_each_notebook_summary_first_and_the_pads_html(projec
     built = book.build(project, tmp_path / "out")
     folder = reports / "book"
     assert (built.index, built.warnings) == (folder / "index.html", [])
-    assert built.pages == 1 + 3 + 2 + 1  # the start page, the notebooks, README and the guide, the loader's page
+    assert built.pages == 1 + 4 + 2 + 1  # the start page, the notebooks, README and the guide, the loader's page
     assert built.sources["improving_the_cnn"] == reports / "improving_the_cnn.ipynb"
     assert broken_links(folder) == []
     start = (folder / "index.html").read_text()
@@ -288,7 +289,7 @@ def test_the_command_says_what_it_wrote_in_one_line(project, tmp_path, monkeypat
     monkeypatch.chdir(project)
     assert book.main(["--output-dir", str(tmp_path / "out")]) == 0
     out, err = capsys.readouterr()
-    assert re.fullmatch(rf"Wrote {tmp_path}/out/reports/book/index.html \(7 pages\) in \d+ s\n", out) and err == ""
+    assert re.fullmatch(rf"Wrote {tmp_path}/out/reports/book/index.html \(8 pages\) in \d+ s\n", out) and err == ""
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import papermill
 import pytest
 
 from mnist_cnn import data, networks, training
+from mnist_cnn.reading import number_training
 from mnist_cnn.report import parameters
 from mnist_cnn.report.runner import NOTEBOOKS
 
@@ -30,6 +31,11 @@ PACKAGE_DEFAULTS = {
         "ORIGINAL_EPOCHS": training.EPOCHS,
         "SEED": training.SEED,
         "TRAIN_SAMPLES": data.TRAIN_SAMPLES,
+    },
+    "reading_joined_numbers": {
+        "NUMBERS": number_training.NUMBERS,
+        "EPOCHS": number_training.EPOCHS,
+        "SEED": training.SEED,
     },
 }
 

@@ -25,6 +25,7 @@ NOTEBOOK = {"EPOCHS": 5, "VALIDATION_SPLIT": 0.1, "DATA": "", "MIN_TEST_ACCURACY
         ),
         ({"PHOTOS": 9}, "PHOTOS = 9: expected a whole number of at least 10 and at most 4649."),
         ({"NON_DIGITS": 0}, "NON_DIGITS = 0: expected a whole number of at least 1."),
+        ({"NUMBERS": 7}, "NUMBERS = 7: expected a whole number of at least 8."),
         (
             {"NON_DIGIT_PICTURES": 5000},
             "NON_DIGIT_PICTURES = 5000: expected a whole number of at least 10 and at most 4649.",
@@ -49,7 +50,7 @@ def test_a_value_that_is_not_allowed_is_one_sentence(values, message):
     "values",
     [
         {"EPOCHS": 1, "FINAL_EPOCHS": 0, "BATCH_SIZE": 1},
-        {"TRAIN_SAMPLES": 1000, "PHOTOS": 4649},
+        {"TRAIN_SAMPLES": 1000, "PHOTOS": 4649, "NUMBERS": 8},
         {"TRAIN_SAMPLES": 60_000, "PHOTOS": 10},
         {"VALIDATION_SPLIT": 0, "MIN_TEST_ACCURACY": 1},
         {"VALIDATION_SPLIT": 0.999, "MIN_TEST_ACCURACY": 0},

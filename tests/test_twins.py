@@ -79,7 +79,7 @@ def paired_copy(tmp_path) -> Path:
 
 def test_the_notebooks_are_found():
     names = [path.name for path in NOTEBOOKS]
-    assert len(names) == 3, f"Expected the three notebooks in notebooks/, found {names}."
+    assert len(names) == 4, f"Expected the four notebooks in notebooks/, found {names}."
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[path.stem for path in NOTEBOOKS])

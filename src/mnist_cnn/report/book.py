@@ -217,7 +217,7 @@ def start_page(project: Path, sources: Mapping[str, Path], titles: Mapping[str, 
         [
             "# mnist-cnn",
             intro,
-            "This book holds the three notebooks as they last ran, each opening with its run's summary, and the "
+            "This book holds the four notebooks as they last ran, each opening with its run's summary, and the "
             "project's guides. The button under a notebook's title hides or shows its code; the search is in the "
             "sidebar. The book opens from disk and loads nothing from the network.",
             "## The notebooks",

@@ -23,6 +23,7 @@ OUTPUT_DIR_VARIABLE = "MNIST_CNN_OUTPUT_DIR"  # where the results go, when set: 
 LOCATION_VARIABLES = (DATA_ENVIRONMENT_VARIABLE, USPS_ENVIRONMENT_VARIABLE, OUTPUT_DIR_VARIABLE)
 MIN_TRAIN_SAMPLES = 1_000  # fewer leave too few per digit for the validation split and the plots
 USPS_TEST_DIGITS = 4_649  # the USPS test digits (`usps.load()`'s second half) the third notebook may photograph
+MIN_NUMBERS = 8  # joined-up numbers the number network learns from: one for each of `number_training.PARTS`
 
 # Every parameter the notebooks set; `problem` says what each may be.
 PARAMETERS = (
@@ -37,6 +38,7 @@ PARAMETERS = (
     "PHOTOS",
     "NON_DIGITS",
     "NON_DIGIT_PICTURES",
+    "NUMBERS",
     "DATA",
     "USPS",
     "OUTPUT_DIR",
@@ -65,6 +67,8 @@ def problem(name: str, value: object) -> str | None:
             return whole_number(value, 10, USPS_TEST_DIGITS)
         case "NON_DIGITS":
             return whole_number(value, 1)
+        case "NUMBERS":
+            return whole_number(value, MIN_NUMBERS)
         case "VALIDATION_SPLIT":
             return number(value, 0, below=1)
         case "MIN_TEST_ACCURACY":

@@ -65,6 +65,7 @@ NOTEBOOKS = (
     Path("notebooks/mnist_cnn.ipynb"),
     Path("notebooks/improving_the_cnn.ipynb"),
     Path("notebooks/reading_real_handwriting.ipynb"),
+    Path("notebooks/reading_joined_numbers.ipynb"),
 )
 CELL_TIMEOUT = 1800  # seconds; training the full recipe takes about a minute on 2 cores
 PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (training's epochs)
