@@ -322,7 +322,7 @@ figures.plot_refusal_curves(
 # network is unsure of on its own is still read when it stands among the others, as tall as they
 # are, unless the network calls it no digit outright (docs/predict.md). Digits that
 # touch are one mark to the preparation, which the robust model does not read as a digit: the
-# second photo's answer. Cutting such a mark into its digits is work still to do (docs/handwriting.md).
+# second photo's answer. The fourth notebook trains a network that reads such a mark whole.
 
 # %%
 rng = np.random.default_rng(SEED)
@@ -369,6 +369,6 @@ DrawingPad(robust_model)
 # (the refusal tables and curves).
 #
 # What it does not read yet (docs/handwriting.md): digits that touch each other (a joined-up number
-# is one mark, answered "not a digit"), letters that are a digit's twin (an O is read as a 0), a
+# is one mark, answered "not a digit": the fourth notebook's network reads it), letters that are a digit's twin (an O is read as a 0), a
 # stroke running along a ruled line (a 7's bar written exactly on a rule is taken away with it), and
 # pictures whose paper is darker than the ink over most of the frame.
