@@ -17,6 +17,7 @@ mark that is not a digit may be a number written joined up: when the number netw
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import warnings
@@ -170,14 +171,8 @@ def _when_needed(numbers: str | os.PathLike | object) -> joined_numbers.NumberNe
             )
         if path.suffix != EXPORTED_SUFFIX:
             check_export(path)
-    loaded = []
-
-    def network(frames: np.ndarray) -> np.ndarray:
-        if not loaded:
-            loaded.append(load_network(numbers, joined_numbers.NUMBER_INPUT_SHAPE))
-        return loaded[0](frames)
-
-    return network
+    loaded = functools.cache(lambda: load_network(numbers, joined_numbers.NUMBER_INPUT_SHAPE))
+    return lambda frames: loaded()(frames)
 
 
 def _threads(images: Sequence[tuple[Path, str | None]]) -> int:
