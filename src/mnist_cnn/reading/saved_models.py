@@ -38,7 +38,7 @@ def load_network(model: str | os.PathLike | keras.Model, input_shape: tuple[int,
     """A `Network` for a saved `.keras` model (its checked `.tflite` export runs), a `.tflite` file, or a Keras model.
 
     A Keras model in memory runs through `model.predict`, in batches, for any number of images. A
-    saved model must read `input_shape`: MNIST's, or the number network's (`networks.NUMBER_INPUT_SHAPE`).
+    saved model must read `input_shape`: MNIST's, or the number network's (`joined_numbers.NUMBER_INPUT_SHAPE`).
     """
     if hasattr(model, "predict"):  # a Keras model in memory
         return lambda images: model.predict(images, verbose=0)
