@@ -127,6 +127,19 @@ def test_over_tcp_the_kernels_warning_stays_in_its_log(tmp_path, capfd, monkeypa
     assert "The kernel's last output" in note and "Kernel is running over TCP without encryption" in note
 
 
+def test_what_a_library_writes_on_the_kernels_descriptors_stays_out_of_the_notebook(tmp_path, capfd, monkeypatch):
+    # As TensorFlow's start-up notices on a CPU with AVX-512: C code writing to file descriptor 2. Printed words stay.
+    monkeypatch.delenv("PYTEST_CURRENT_TEST")  # ipykernel passes such writes on only outside pytest, as for a user
+    write = "os.write(2, b'I0000 port.cc:153] a notice\\n')\ntime.sleep(1)"  # a second for the kernel to pass it on
+    cells = {"library": f"import os, time\n\n{write}\nprint('printed')"}
+    notebook = write_notebook(tmp_path, cells)
+    assert run(notebook, tmp_path / "out", "--save-notebook") == 0
+    outputs = nbformat.read(notebook, as_version=4).cells[1].outputs
+    assert [output.get("text") for output in outputs] == ["printed\n"]
+    out, err = capfd.readouterr()
+    assert "a notice" not in out + err
+
+
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
 def test_a_signal_stops_the_run_and_leaves_the_handlers_as_they_were(tmp_path, capsys, stop_signal):
     # The kernel is this process's child: its cell signals the report, as Ctrl-C or `kill` would.

@@ -72,6 +72,9 @@ PROGRESS_TAG = "progress"  # the report prints these cells' output as it comes (
 STOP_SIGNALS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}  # what stops a run, and how to say so
 KERNEL_OUTPUT_CHARACTERS = 3000  # how much of a dead kernel's log its failed run shows
 ENGINE = "mnist_cnn-report"  # the papermill engine the report registers: nbclient's, with a ReportClient
+# What libraries write on the kernel's file descriptors goes to its log only, not into the notebook as well:
+# TensorFlow 2.21's start-up notices on CPUs with AVX-512, which no log level turns off.
+KERNEL_ARGUMENTS = ("--IPKernelApp.capture_fd_output=False",)
 PATHS = ("DATA", "USPS")  # parameters that name a file: a relative one is taken from the current folder
 
 
@@ -369,8 +372,8 @@ def execute_notebook(
     run = Run()
     with tempfile.TemporaryDirectory(prefix="mnist_cnn-kernel-") as scratch:
         transport, address = kernel_transport(scratch)
-        # The kernel sends everything it prints to the notebook, and echoes what libraries write
-        # to its file descriptors: that echo goes to a log, shown only if the kernel dies.
+        # The kernel sends everything it prints to the notebook; what libraries write to its file
+        # descriptors goes to a log (`KERNEL_ARGUMENTS`), shown only if the kernel dies.
         log_path = Path(scratch) / "kernel.log"
         with log_path.open("w") as log:
             try:
@@ -390,6 +393,7 @@ def execute_notebook(
                     record_timing=False,
                     store_widget_state=False,  # the drawing pad is live only in Jupyter: no widget state to save
                     kernel_options={"env": dict(environment), "stdout": log, "stderr": subprocess.STDOUT},
+                    extra_arguments=list(KERNEL_ARGUMENTS),
                 )
             except (PapermillExecutionError, CellTimeoutError, DeadKernelError) as error:
                 if run.stop_signal is None:
