@@ -18,6 +18,7 @@ from mnist_cnn.reading.joined_numbers import (
     read_numbers,
     reading,
 )
+from mnist_cnn.reading.number_training import JOINED_OUTLIERS, OUTLIERS
 from mnist_cnn.reading.predict import Prediction, find, read_marks
 from mnist_cnn.reading.preparation import Digit
 from mnist_cnn.report import parameters
@@ -140,8 +141,12 @@ def test_the_training_set_is_joined_up_numbers_single_digits_and_non_digits_the_
     lengths = (targets.argmax(axis=2) != NONE).sum(axis=1)
     assert set(lengths[:16]) == {2, 3} and set(lengths[16:]) <= {1}
     assert set(targets.argmax(axis=2)[:, 0]) <= {1, 7}
-    assert len(outliers) == round(16 * number_training.OUTLIERS / number_training.PARTS) * number_training.PARTS
+    alone, joined = (round(16 * share / number_training.PARTS) for share in (OUTLIERS, JOINED_OUTLIERS))
+    assert len(outliers) == (alone + joined) * number_training.PARTS
     assert all(frame.any() for frame in outliers)
+    in_parts = outliers.reshape(number_training.PARTS, alone + joined, *outliers.shape[1:])  # each: alone, joined
+    ink_widths = in_parts.any(axis=2).sum(axis=2)  # columns with ink: two or three non-digits joined are wider
+    assert ink_widths[:, alone:].mean() > 1.3 * ink_widths[:, :alone].mean()
     again = number_training.training_set(images, labels, count=16, seed=0)
     np.testing.assert_array_equal(again[0], frames)
     with pytest.raises(ValueError, match="Expected at least 8 numbers, found 4"):

@@ -84,7 +84,7 @@ def training_pictures(count: int, seed: int) -> np.ndarray:
     for kind in kinds:
         while True:  # a picture may hold nothing the preparation reads (a thing too faint): draw again
             try:
-                prepared.append(_prepared(KINDS[kind], rng))
+                prepared.append(training_picture(KINDS[kind], rng))
                 break
             except NoDigit:
                 continue
@@ -106,7 +106,9 @@ def evaluation_twins(count: int, seed: int) -> list[np.ndarray]:
     return [_glyphs(rng.choice(list(TWINS)), rng, training=False) for _ in range(count)]
 
 
-def _prepared(kind: str, rng: np.random.Generator) -> np.ndarray:
+def training_picture(kind: str, rng: np.random.Generator) -> np.ndarray:
+    """One non-digit of `kind` in the training fonts, prepared as a digit: (28, 28) uint8; raises `NoDigit` for one
+    the preparation finds nothing in."""
     picture = DRAWERS[kind](rng, True)
     if kind in ("words", "things"):  # several marks (letters, things): one of them, as `predict` sees it
         marks = find_digits(picture if kind == "things" else 255 - picture)

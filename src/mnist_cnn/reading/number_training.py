@@ -1,13 +1,13 @@
 """The number network, and what it learns from: MNIST digits written joined up and photographed.
 
-`number_cnn` is a plain `keras.Sequential`: convolutions as the robust model's over a frame three
-digits wide, then in each of three places the probability of each digit and of none.
+`number_cnn` is a plain `keras.Sequential`: five convolutions over a frame three digits wide, then in
+each of three places the probability of each digit and of none.
 
 It learns from numbers of two and three training digits written joined up and photographed by
 `photos` under a condition drawn at random, each found by the preparation as one mark and framed as
 `joined_numbers.frame` frames it; from single digits beside them, read "one digit, then none"; and
-from non-digits in the training fonts (`non_digits`), whose answer to learn is "every answer equally
-likely" in each place (Outlier Exposure, as the robust model's).
+from non-digits in the training fonts (`non_digits`), alone and written joined up as a number is, whose
+answer to learn is "every answer equally likely" in each place (Outlier Exposure, as the robust model's).
 """
 
 from __future__ import annotations
@@ -33,18 +33,20 @@ from mnist_cnn.reading.preparation import Digit, NoDigit, find_digits
 if TYPE_CHECKING:
     import keras
 
-EPOCHS = 6  # the fourth notebook's
+EPOCHS = 10  # the fourth notebook's
 PEAK_LEARNING_RATE = 3e-3  # after a warm-up epoch, then down along a cosine, as the robust model's
 BATCH_SIZE = 64  # `training.train`'s
 DROPOUT = 0.3  # of the units before and after the dense layer, as the robust model's
 NUMBERS = 24_000  # joined-up numbers the fourth notebook's number network learns from
 SINGLES = 0.15  # of `training_set`'s numbers: as many single digits beside them, read "one digit, then none"
 OUTLIERS = 0.35  # ... and as many non-digits
+JOINED_OUTLIERS = 0.35  # ... and as many non-digits written joined up, as a number is
+JOINED_KINDS = ("letters", "symbols", "scribbles", "drawings")  # what those are joined up from
 PARTS = 8  # `training_set` is made in this many parts, side by side
 
 
 def number_cnn() -> keras.Sequential:
-    """The number network, read top to bottom: convolutions as the robust model's over a frame three digits wide,
+    """The number network, read top to bottom: five convolutions in three blocks over a frame three digits wide,
     then in each of `NUMBER_PLACES` places the probability of each digit and of none (`NUMBER_ANSWERS`)."""
     import keras  # imported when a network is built: this module's data needs none
     from keras import layers
@@ -53,9 +55,12 @@ def number_cnn() -> keras.Sequential:
         [
             keras.Input(shape=NUMBER_INPUT_SHAPE),
             layers.Conv2D(32, 3, activation="relu"),
+            layers.Conv2D(32, 3, activation="relu"),
             layers.MaxPooling2D(2),
             layers.Conv2D(64, 3, activation="relu"),
             layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(128, 3, padding="same", activation="relu"),
             layers.MaxPooling2D(2),
             layers.Flatten(),
             layers.Dropout(DROPOUT),
@@ -100,7 +105,8 @@ def training_set(
     photographed under a condition of `photos` drawn at random, and `SINGLES` as many single digits,
     each found by the preparation as one mark: frames (N, 28, 84) uint8 and one-hot answers
     (N, places, answers). Then `OUTLIERS` as many non-digits in the training fonts (`non_digits`),
-    photographed the same way: the wide marks found in them. They are made in `PARTS` parts, each
+    photographed the same way, and `JOINED_OUTLIERS` as many of two or three of them written joined up
+    as the numbers are: the wide marks found in them. They are made in `PARTS` parts, each
     from its own random stream, on every core: the same seed gives the same frames on any machine.
     """
     if count < PARTS:
@@ -138,13 +144,29 @@ def _part(images: np.ndarray, labels: np.ndarray, count: int, seed: list[int]) -
         if kind != "things":
             picture = photos.photograph(picture, conditions[int(rng.integers(len(conditions)))], rng)
         outliers.extend(frame(mark.strokes, mark.stroke_width) for mark in _marks(picture) if may_be_number(mark))
-    one_hot = np.eye(NUMBER_ANSWERS, dtype=np.float32)[np.array(answers)]
     outliers = outliers[: round(OUTLIERS * count)]
+    joined = []
+    while len(joined) < round(JOINED_OUTLIERS * count):
+        parts = [_non_digit(rng) for _ in range(int(rng.integers(2, NUMBER_PLACES + 1)))]
+        condition = conditions[int(rng.integers(len(conditions)))]
+        picture = photos.photograph_number(parts, condition, rng, touching=True)
+        joined.extend(frame(mark.strokes, mark.stroke_width) for mark in _marks(picture) if may_be_number(mark))
+    outliers += joined[: round(JOINED_OUTLIERS * count)]
+    one_hot = np.eye(NUMBER_ANSWERS, dtype=np.float32)[np.array(answers)]
     return (
         np.stack(frames),
         one_hot,
         np.stack(outliers) if outliers else np.zeros((0, *NUMBER_INPUT_SHAPE[:2]), np.uint8),
     )
+
+
+def _non_digit(rng: np.random.Generator) -> np.ndarray:
+    """A letter, symbol, scribble or drawing (`JOINED_KINDS`) prepared as a digit, to join up with others."""
+    while True:
+        try:
+            return non_digits.training_picture(JOINED_KINDS[int(rng.integers(len(JOINED_KINDS)))], rng)
+        except NoDigit:
+            continue
 
 
 def _marks(picture: np.ndarray) -> list[Digit]:
