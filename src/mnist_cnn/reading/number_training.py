@@ -143,14 +143,14 @@ def _part(images: np.ndarray, labels: np.ndarray, count: int, seed: list[int]) -
         picture = non_digits.DRAWERS[kind](rng, True)
         if kind != "things":
             picture = photos.photograph(picture, conditions[int(rng.integers(len(conditions)))], rng)
-        outliers.extend(frame(mark.strokes, mark.stroke_width) for mark in _marks(picture) if may_be_number(mark))
+        outliers.extend(_wide_marks_framed(picture))
     outliers = outliers[: round(OUTLIERS * count)]
     joined = []
     while len(joined) < round(JOINED_OUTLIERS * count):
         parts = [_non_digit(rng) for _ in range(int(rng.integers(2, NUMBER_PLACES + 1)))]
         condition = conditions[int(rng.integers(len(conditions)))]
         picture = photos.photograph_number(parts, condition, rng, touching=True)
-        joined.extend(frame(mark.strokes, mark.stroke_width) for mark in _marks(picture) if may_be_number(mark))
+        joined.extend(_wide_marks_framed(picture))
     outliers += joined[: round(JOINED_OUTLIERS * count)]
     one_hot = np.eye(NUMBER_ANSWERS, dtype=np.float32)[np.array(answers)]
     return (
@@ -167,6 +167,11 @@ def _non_digit(rng: np.random.Generator) -> np.ndarray:
             return non_digits.training_picture(JOINED_KINDS[int(rng.integers(len(JOINED_KINDS)))], rng)
         except NoDigit:
             continue
+
+
+def _wide_marks_framed(picture: np.ndarray) -> list[np.ndarray]:
+    """The marks in a picture of non-digits that `predict` would show the number network, framed."""
+    return [frame(mark.strokes, mark.stroke_width) for mark in _marks(picture) if may_be_number(mark)]
 
 
 def _marks(picture: np.ndarray) -> list[Digit]:
