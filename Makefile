@@ -7,6 +7,8 @@ LOCK ?= requirements.txt
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Every kernel of .venv reads it: C libraries' writes on its descriptors stay out of the notebooks (the file says why).
+KERNEL_CONFIG := $(VENV)/etc/ipython/ipython_kernel_config.py
 FIRST_NOTEBOOK := notebooks/mnist_cnn.ipynb
 SECOND_NOTEBOOK := notebooks/improving_the_cnn.ipynb
 THIRD_NOTEBOOK := notebooks/reading_real_handwriting.ipynb
@@ -45,10 +47,10 @@ report-all: $(INSTALLED) ## all four notebooks: adds reports/improving_the_cnn.h
 book: $(INSTALLED) ## the notebooks' runs and the guides as one static site, opened from disk → reports/book/index.html
 	$(BIN)/python -m mnist_cnn book
 
-test: $(INSTALLED) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
+test: $(INSTALLED) $(KERNEL_CONFIG) lint ## the quick suite: lint, unit tests, the report command, strict nbval of the first notebook
 	$(BIN)/python -m pytest $(PARALLEL) --ignore=$(SECOND_NOTEBOOK) --ignore=$(THIRD_NOTEBOOK) --ignore=$(FOURTH_NOTEBOOK) -m "not slow and not browser"
 
-test-all: $(INSTALLED) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 to 4, JAX
+test-all: $(INSTALLED) $(KERNEL_CONFIG) lint ## what CI runs: the quick suite, the slow and browser tests, nbval of notebooks 2 to 4, JAX
 	$(FETCH_USPS)
 	$(BIN)/python -m pytest $(PARALLEL)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PARALLEL) tests -m "not tensorflow and not browser"
@@ -61,7 +63,7 @@ format: $(INSTALLED) ## let ruff fix what it can and format the code and the not
 	$(BIN)/ruff check --fix $(LINTED)
 	$(BIN)/ruff format $(LINTED)
 
-lab: $(INSTALLED) ## open the notebooks in JupyterLab
+lab: $(INSTALLED) $(KERNEL_CONFIG) ## open the notebooks in JupyterLab
 	TF_CPP_MIN_LOG_LEVEL=$${TF_CPP_MIN_LOG_LEVEL:-1} $(BIN)/jupyter lab notebooks
 
 # jupytext says what it did for each file (Updating, Unchanged); its warning that a notebook is not
@@ -109,8 +111,12 @@ $(INSTALLED): $(LOCK) pyproject.toml
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r $(LOCK)
 	@$(BIN)/python -m pip install --quiet --no-deps -e .
-	@$(MAKE) --no-print-directory nbdime
+	@$(MAKE) --no-print-directory nbdime $(KERNEL_CONFIG)
 	@touch $@
+
+$(KERNEL_CONFIG): tools/ipython_kernel_config.py
+	@mkdir -p $(@D)
+	@cp $< $@
 
 clean: ## remove the virtual environment and the generated reports and models
 	rm -rf $(VENV) reports models

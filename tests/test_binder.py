@@ -70,4 +70,5 @@ def test_the_package_is_installed_by_post_build_after_the_lock(dockerfile):
     post_build = (BINDER / "postBuild").read_text().splitlines()
     assert post_build[0] == "#!/bin/bash"
     assert "python -m pip install --no-cache-dir --no-deps -e ." in post_build
+    assert 'cp tools/ipython_kernel_config.py "${KERNEL_PYTHON_PREFIX}/etc/ipython/"' in post_build  # as make does
     assert "pip install --no-cache-dir ." not in dockerfile  # repo2docker's own install of a package at the root
