@@ -111,11 +111,12 @@ $(INSTALLED): $(LOCK) pyproject.toml
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -r $(LOCK)
 	@$(BIN)/python -m pip install --quiet --no-deps -e .
-	@$(MAKE) --no-print-directory nbdime $(KERNEL_CONFIG)
+	@$(MAKE) --no-print-directory nbdime
+	@mkdir -p $(dir $(KERNEL_CONFIG)) && cp tools/ipython_kernel_config.py $(KERNEL_CONFIG)
 	@touch $@
 
-$(KERNEL_CONFIG): tools/ipython_kernel_config.py
-	@mkdir -p $(@D)
+# A .venv made before the file changed: copied again (after the install, which makes .venv).
+$(KERNEL_CONFIG): tools/ipython_kernel_config.py | $(INSTALLED)
 	@cp $< $@
 
 clean: ## remove the virtual environment and the generated reports and models
