@@ -117,7 +117,7 @@ $(INSTALLED): $(LOCK) pyproject.toml
 
 # A .venv made before the file changed: copied again (after the install, which makes .venv).
 $(KERNEL_CONFIG): tools/ipython_kernel_config.py | $(INSTALLED)
-	@cp $< $@
+	@mkdir -p $(@D) && cp $< $@
 
 clean: ## remove the virtual environment and the generated reports and models
 	rm -rf $(VENV) reports models
