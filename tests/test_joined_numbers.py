@@ -134,21 +134,25 @@ def test_the_training_set_is_joined_up_numbers_single_digits_and_non_digits_the_
     images[:, 4:24, 12:16] = 255  # 1s, which join into a wide mark when written touching
     images[1, 4:8, 8:20] = 255  # a 7
     labels = np.array([1, 7, 1, 1])
-    frames, targets, outliers = number_training.training_set(images, labels, count=16, seed=0)
-    singles = round(16 * number_training.SINGLES / number_training.PARTS) * number_training.PARTS
-    assert frames.shape == (16 + singles, *NUMBER_INPUT_SHAPE[:2]) and frames.dtype == np.uint8
+    count = 7 * number_training.PARTS  # 7 numbers in each part, and beside them 1 single digit (SINGLES)
+    frames, targets, outliers = number_training.training_set(images, labels, count=count, seed=0)
+    singles = round(count * number_training.SINGLES / number_training.PARTS) * number_training.PARTS
+    assert singles > 0 and frames.shape == (count + singles, *NUMBER_INPUT_SHAPE[:2]) and frames.dtype == np.uint8
     assert targets.shape == (len(frames), NUMBER_PLACES, NUMBER_ANSWERS) and set(targets.sum(axis=2).ravel()) == {1}
     lengths = (targets.argmax(axis=2) != NONE).sum(axis=1)
-    assert set(lengths[:16]) == {2, 3} and set(lengths[16:]) <= {1}
+    in_each_part = lengths.reshape(number_training.PARTS, -1)  # each part's numbers, then its single digits
+    numbers = count // number_training.PARTS
+    assert set(in_each_part[:, :numbers].ravel()) == {2, 3} and set(in_each_part[:, numbers:].ravel()) == {1}
     assert set(targets.argmax(axis=2)[:, 0]) <= {1, 7}
-    alone, joined = (round(16 * share / number_training.PARTS) for share in (OUTLIERS, JOINED_OUTLIERS))
+    alone, joined = (round(count * share / number_training.PARTS) for share in (OUTLIERS, JOINED_OUTLIERS))
     assert len(outliers) == (alone + joined) * number_training.PARTS
     assert all(frame.any() for frame in outliers)
     in_parts = outliers.reshape(number_training.PARTS, alone + joined, *outliers.shape[1:])  # each: alone, joined
     ink_widths = in_parts.any(axis=2).sum(axis=2)  # columns with ink: two or three non-digits joined are wider
     assert ink_widths[:, alone:].mean() > 1.3 * ink_widths[:, :alone].mean()
-    again = number_training.training_set(images, labels, count=16, seed=0)
-    np.testing.assert_array_equal(again[0], frames)
+    again = number_training.training_set(images, labels, count=count, seed=0)
+    for made, made_again in zip((frames, targets, outliers), again):
+        np.testing.assert_array_equal(made_again, made)
     with pytest.raises(ValueError, match="Expected at least 8 numbers, found 4"):
         number_training.training_set(images, labels, count=4, seed=0)
     assert parameters.MIN_NUMBERS == number_training.PARTS  # the notebook's NUMBERS is checked against it

@@ -130,10 +130,19 @@ def test_over_tcp_the_kernels_warning_stays_in_its_log(tmp_path, capfd, monkeypa
 def test_what_a_library_writes_on_the_kernels_descriptors_stays_out_of_the_notebook(tmp_path, capfd, monkeypatch):
     # As TensorFlow's start-up notices on a CPU with AVX-512: C code writing to file descriptor 2. Printed words stay.
     monkeypatch.delenv("PYTEST_CURRENT_TEST")  # ipykernel passes such writes on only outside pytest, as for a user
+    started = []  # the report's own setting, whatever the kernels of .venv read (tests/test_lab_kernel.py)
+
+    class Recording(runner.AsyncKernelManager):
+        async def start_kernel(self, **options):
+            started.append(options.get("extra_arguments"))
+            return await super().start_kernel(**options)
+
+    monkeypatch.setattr(runner, "AsyncKernelManager", Recording)
     write = "os.write(2, b'I0000 port.cc:153] a notice\\n')\ntime.sleep(1)"  # a second for the kernel to pass it on
     cells = {"library": f"import os, time\n\n{write}\nprint('printed')"}
     notebook = write_notebook(tmp_path, cells)
     assert run(notebook, tmp_path / "out", "--save-notebook") == 0
+    assert len(started) == 1 and "--IPKernelApp.capture_fd_output=False" in started[0]  # nbclient adds its own
     outputs = nbformat.read(notebook, as_version=4).cells[1].outputs
     assert [output.get("text") for output in outputs] == ["printed\n"]
     out, err = capfd.readouterr()
