@@ -154,7 +154,7 @@ def writable_folder(path: str | os.PathLike, subject: str | None = None) -> Path
 def kernel_environment(output_dir: str | os.PathLike | None = None) -> dict[str, str]:
     """The environment for a notebook kernel, which runs in `notebooks/`: the location variables made absolute,
     MNIST_CNN_OUTPUT_DIR set to `output_dir` if given, and TensorFlow's C++ INFO lines off unless you set
-    their level: the kernel passes what libraries write on its descriptors into the notebook."""
+    their level (the few it writes whatever the level go to the kernel's log: `runner.KERNEL_ARGUMENTS`)."""
     environment = {"TF_CPP_MIN_LOG_LEVEL": "1"} | dict(os.environ)
     for variable in LOCATION_VARIABLES:
         if environment.get(variable):
