@@ -104,7 +104,8 @@ def lab(mnist_path, tmp_path_factory):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
     port, token = free_port(), secrets.token_hex(16)
-    environment = os.environ | {
+    # As a user's JupyterLab: ipykernel would leave the kernel's descriptors alone under pytest.
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"} | {
         "MNIST_CNN_OUTPUT_DIR": str(folder / "output"),
         "MNIST_CNN_DATA": str(mnist_path.resolve()),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "src"), os.environ.get("PYTHONPATH")])),
