@@ -196,6 +196,20 @@ def test_training_on_a_machine_with_a_gpu_takes_the_gpu_plan(monkeypatch):
     assert (plan.shards, plan.crop_unseen_edge, plan.bfloat16, plan.deterministic) == (1, False, False, True)
 
 
+@pytest.mark.tensorflow
+def test_batches_smaller_than_use_planned_for_are_cut_into_fewer_shards(monkeypatch):
+    from mnist_cnn.speed import tensorflow_side
+
+    monkeypatch.setattr(runtime, "this_machine", lambda: Machine("sixteen cores", 16))
+    monkeypatch.setattr(keras.backend, "backend", lambda: "tensorflow")
+    monkeypatch.setattr(tensorflow_side, "apply", lambda plan: plan)  # no global change here
+    monkeypatch.setattr(runtime, "_chosen", ("auto", 64))  # as `use(batch_size=64)` leaves it
+    shards = {size: runtime.plan_for(size).shards for size in (8, 16, 32, 64, 1024)}
+    assert shards == {8: 1, 16: 1, 32: 2, 64: 4, 1024: 4}  # 4 threads per op, set for 64, stay
+    assert runtime.plan_for(32).reasons[0] == "2 shard(s) of batches of 32, at least 16 images each"
+    assert runtime.plan_for(32).threads_per_op == runtime.plan_for(64).threads_per_op == 4
+
+
 def test_the_real_backend_reports_its_gpus_as_names():
     found = runtime.gpus()
     assert isinstance(found, tuple) and all(isinstance(name, str) and name for name in found)

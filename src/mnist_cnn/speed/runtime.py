@@ -25,7 +25,7 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from mnist_cnn.speed.plan import ExecutionPlan, Machine, plan_execution, this_cpu
+from mnist_cnn.speed.plan import MIN_SHARD, ExecutionPlan, Machine, plan_execution, this_cpu
 from mnist_cnn.speed.planned_model import planned_model, training_model
 
 DEFAULT_BATCH_SIZE = 64  # the original recipe's
@@ -49,10 +49,16 @@ def use(mode: str = "auto", *, batch_size: int = DEFAULT_BATCH_SIZE) -> Executio
 def plan_for(batch_size: int, *, training: bool = False) -> ExecutionPlan:
     """The plan in force: the one `use` chose, else "auto" for `batch_size` as far as the started runtime allows.
 
-    Without `use`, the first `training` run that gets whole batches says in one line how to get the rest.
+    `use`'s threads stay as they are, but batches smaller than it planned for are cut into fewer shards, none
+    under `MIN_SHARD` images. Without `use`, the first `training` run that gets whole batches says in one line
+    how to get the rest.
     """
     global _told
     plan = _set_up(*(_chosen or ("auto", batch_size)))
+    most = max(1, batch_size // MIN_SHARD)
+    if plan.shards > most:
+        reason = f"{most} shard(s) of batches of {batch_size}, at least {MIN_SHARD} images each"
+        plan = dataclasses.replace(plan, shards=most, reasons=(reason, *plan.reasons[1:]))
     if training and _chosen is None and not _told and plan.threads_fixed:
         wanted = plan_execution(plan.machine, batch_size=batch_size, backend_name=plan.backend)
         print(
