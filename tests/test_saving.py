@@ -220,3 +220,18 @@ def test_exporting_a_text_file_says_so_in_one_line(tmp_path, capsys):
     output, error = capsys.readouterr()
     assert output == "" and error.count("\n") == 1
     assert error.startswith(f"error: {path} is there but is not a saved Keras model") and "Traceback" not in error
+
+
+def test_export_without_tensorflow_says_so_and_fails(tmp_path, monkeypatch, capsys):
+    import importlib.util
+
+    import keras
+
+    path = tmp_path / "model.keras"
+    build_model().save(path)
+    monkeypatch.setattr(keras.backend, "backend", lambda: "jax")  # as under KERAS_BACKEND=jax
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None)  # and no TensorFlow installed
+    assert main(["export", "--model", str(path)]) == 1
+    output, error = capsys.readouterr()
+    assert output == "" and error == f"No LiteRT export of {path}: it needs TensorFlow, which is not installed.\n"
+    assert not path.with_suffix(".tflite").exists()

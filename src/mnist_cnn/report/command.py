@@ -115,7 +115,7 @@ def answer(prediction: Prediction, top: int) -> str:
 
 
 def export(model: Path) -> int:
-    """Write the LiteRT export of a saved model beside it (needs TensorFlow)."""
+    """Write the LiteRT export of a saved model beside it (needs TensorFlow); the exit status, 1 if none is written."""
     from mnist_cnn.reading.quiet import notices_dropped
 
     with notices_dropped():  # TensorFlow's and the converter's INFO lines, from their start
@@ -128,5 +128,7 @@ def export(model: Path) -> int:
             print(f"error: {error}", file=sys.stderr)
             return 1
         exported = export_litert(loaded, model)
+    if exported is None:  # no TensorFlow: stderr has said so
+        return 1
     print(f"Wrote {exported}")
     return 0
