@@ -318,6 +318,35 @@ def test_a_bad_option_stops_the_command(tmp_path, capsys, options, expected):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize(
+    "content, found",
+    [
+        ("{}", "Notebook could not be converted from version 1 to version 2 because it's missing a key: cells"),
+        ("hello", "Notebook does not appear to be JSON: 'hello'"),
+        ('{"cells": 3}', "'int' object is not iterable"),
+    ],
+)
+def test_a_file_that_is_not_a_notebook_stops_the_command_in_one_line(tmp_path, capsys, content, found):
+    notebook = tmp_path / "broken.ipynb"
+    notebook.write_text(content)
+    assert run(notebook, tmp_path / "out") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err == (
+        f"error: --notebook {notebook}: expected a Jupyter notebook, found a file nbformat cannot read ({found}).\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_looked_up_stops_the_command_in_one_line(tmp_path, capsys):
+    notebook = write_notebook(tmp_path, {"never": "print('never')"})
+    too_long = tmp_path / ("x" * 300) / "out"
+    assert run(notebook, too_long) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1  # the system's words for it follow, in brackets
+    assert err.startswith(f"error: --output-dir '{too_long}': expected a folder that can be written, but {too_long} ")
+    assert "cannot be looked up (" in err and err.endswith(").\n")
+
+
 def test_a_parameter_that_is_not_a_plain_value_stops_the_command(tmp_path, capsys):
     notebook = write_notebook(tmp_path, {"parameters": "import math\n\nEPOCHS = math.ceil(4.5)"})
     assert run(notebook, tmp_path / "out") == 2

@@ -131,8 +131,11 @@ def check_notebook(namespace: dict[str, object]) -> None:
 def folder_problem(path: str | os.PathLike) -> str | None:
     """Why `path` is not a folder this process can write in or create ("expected ..."), or None if it is."""
     existing = Path(path)
-    while not existing.exists() and existing != existing.parent:
-        existing = existing.parent
+    try:
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+    except OSError as error:  # a name too long, a folder that cannot be looked into
+        return f"expected a folder that can be written, but {existing} cannot be looked up ({error.strerror})"
     if not existing.is_dir():
         return f"expected a folder that can be written, but {existing} is not a folder"
     if not os.access(existing, os.W_OK | os.X_OK):

@@ -283,10 +283,18 @@ def for_terminal(text: str, stream: TextIO) -> str:
 def notebook_defaults(notebook_path: Path) -> dict[str, object]:
     """The parameters the notebook's `parameters` cell sets, in its order, with their default values.
 
-    Raises a ValueError if the cell sets one to anything but a plain value.
+    Raises a ValueError if the file is not a notebook, or the cell sets one to anything but a plain value.
     """
+    try:
+        found = papermill.inspect_notebook(str(notebook_path))
+    except (ValueError, TypeError, nbformat.ValidationError) as error:  # not JSON, or JSON but not a notebook
+        first_line = (str(error).splitlines() or [type(error).__name__])[0]
+        raise ValueError(
+            f"--notebook {notebook_path}: expected a Jupyter notebook, found a file nbformat cannot read "
+            f"({first_line})."
+        ) from None
     defaults = {}
-    for name, parameter in papermill.inspect_notebook(str(notebook_path)).items():
+    for name, parameter in found.items():
         try:
             defaults[name] = ast.literal_eval(parameter["default"])
         except (ValueError, SyntaxError):
