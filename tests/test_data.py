@@ -183,6 +183,16 @@ def test_truncated_gzip_idx(tmp_path):
         load_mnist(folder, verify=False)
 
 
+def test_corrupt_gzip_idx(tmp_path):
+    folder = write_idx_folder(tmp_path / "raw", small_arrays(), gzipped=True)
+    labels = folder / "train-labels-idx1-ubyte.gz"
+    content = bytearray(labels.read_bytes())
+    content[10] ^= 0xFF  # the first byte after the header, in the compressed stream: a zlib.error
+    labels.write_bytes(bytes(content))
+    with pytest.raises(MnistDataError, match=r"train-labels-idx1-ubyte\.gz \(truncated or corrupt\?\)"):
+        load_mnist(folder, verify=False)
+
+
 def test_no_internet_and_no_local_copy(tmp_path, monkeypatch):
     """Keras's real loader runs with an empty cache and a failing download."""
     from keras.src.backend import config

@@ -203,7 +203,7 @@ def read_idx(path: str | os.PathLike, *, expected_magic: int | None = None) -> n
     path = Path(path)
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:
         raise MnistDataError(f"Could not read {path} (truncated or corrupt?): {error}") from error
     if len(raw) < 4:
         raise MnistDataError(f"{path} is {len(raw)} bytes long: too short for an IDX header.")
