@@ -255,8 +255,13 @@ def test_one_hot():
     assert encoded.dtype == np.float32
     assert encoded.shape == (3, 10) and encoded.sum(axis=1).tolist() == [1, 1, 1]
     assert encoded.argmax(axis=1).tolist() == [3, 0, 9]
-    with pytest.raises(ValueError, match=r"Expected labels of shape \(N,\), found \(3, 10\)"):
+    with pytest.raises(ValueError, match=r"Expected digit labels, whole numbers \(N,\), found float32 \(3, 10\)\."):
         data.one_hot(encoded)
+    with pytest.raises(ValueError, match=r"Expected digit labels, whole numbers \(N,\), found float64 \(2,\)\."):
+        data.one_hot(np.array([0.0, 9.0]))
+    with pytest.raises(ValueError, match=r"Expected digit labels, whole numbers \(N,\), found float64 \(0,\)\."):
+        data.one_hot(np.array([]))
+    assert data.one_hot(np.array([], np.uint8)).shape == (0, 10)
     with pytest.raises(ValueError, match="digit labels 0 to 9, found values 0 to 10"):
         data.one_hot(np.array([0, 10]))
     with pytest.raises(ValueError, match="digit labels 0 to 9, found values -1 to 2"):

@@ -137,3 +137,18 @@ def test_photos_found_in_several_processes_are_those_one_process_finds(monkeypat
             assert here.error == there.error and len(here.digits) == len(there.digits) == 1
             assert np.array_equal(here.digits[0].image, there.digits[0].image)
             assert here.digits[0].box == there.digits[0].box
+
+
+@pytest.mark.parametrize(
+    "labels, expected",
+    [
+        (np.eye(10)[[3, 1]], r"Expected digit labels, whole numbers \(N,\), found float64 \(2, 10\)\."),
+        (np.array([3.0, 1.0]), r"Expected digit labels, whole numbers \(N,\), found float64 \(2,\)\."),
+        (np.array([3, 12]), "Expected digit labels 0 to 9, found values 3 to 12"),
+    ],
+)
+def test_labels_that_are_not_digits_are_named_as_such(labels, expected):
+    probabilities = np.full((2, 10), 0.1)
+    for measure in (evaluation.scores, evaluation.misclassified):
+        with pytest.raises(ValueError, match=expected):
+            measure(labels, probabilities)

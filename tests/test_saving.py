@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+import os
 import re
 import subprocess
 import sys
@@ -38,9 +39,18 @@ def test_failed_write_leaves_the_earlier_file_untouched(tmp_path):
     assert [file.name for file in tmp_path.iterdir()] == ["metrics.json"]  # no temporary left
 
 
-def test_written_files_get_the_usual_permissions(tmp_path):
-    path = saving.write_text(tmp_path / "report.html", "<html></html>")
-    assert path.stat().st_mode & 0o044 == 0o044  # readable by others, like any new file here
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permissions")
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_files_get_the_usual_permissions_without_touching_the_umask(tmp_path, monkeypatch, umask, mode):
+    previous = os.umask(umask)
+    try:
+        set_umask, calls = os.umask, []
+        monkeypatch.setattr(os, "umask", lambda mask: calls.append(mask) or set_umask(mask))  # process-wide: not ours
+        path = saving.write_text(tmp_path / "report.html", "<html></html>")
+        model = saving.save_model(build_model(), tmp_path / "model.keras")  # a file its writer makes afresh
+        assert calls == [] and path.stat().st_mode & 0o777 == model.stat().st_mode & 0o777 == mode
+    finally:
+        os.umask(previous)
 
 
 def test_saved_model_predicts_like_the_one_in_memory(tmp_path):

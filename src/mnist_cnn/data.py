@@ -133,18 +133,19 @@ def preprocess_images(images: np.ndarray) -> np.ndarray:
     return np.expand_dims(check_images(images, channel=False).astype("float32") / 255.0, -1)
 
 
+def check_labels(labels: object) -> np.ndarray:
+    """`labels` as an array, if they are digits: whole numbers 0 to 9 of shape (N,). Else a ValueError."""
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"Expected digit labels, whole numbers (N,), found {labels.dtype} {labels.shape}.")
+    if labels.size and not 0 <= labels.min() <= labels.max() < NUM_CLASSES:
+        raise ValueError(f"Expected digit labels 0 to 9, found values {labels.min()} to {labels.max()}.")
+    return labels
+
+
 def one_hot(labels: np.ndarray) -> np.ndarray:
     """Turn digit labels (N,) into one-hot float32 rows (N, 10)."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"Expected labels of shape (N,), found {labels.shape}.")
-    if labels.size and not (
-        np.issubdtype(labels.dtype, np.integer) and 0 <= labels.min() <= labels.max() < NUM_CLASSES
-    ):
-        raise ValueError(
-            f"Expected digit labels 0 to {NUM_CLASSES - 1}, found values {labels.min()} to {labels.max()}."
-        )
-    return np.eye(NUM_CLASSES, dtype=np.float32)[labels]
+    return np.eye(NUM_CLASSES, dtype=np.float32)[check_labels(labels).astype(int)]
 
 
 def _load_with_keras() -> dict[str, np.ndarray]:

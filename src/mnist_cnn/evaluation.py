@@ -8,7 +8,7 @@ import pandas as pd
 from sklearn.metrics import classification_report, confusion_matrix
 
 from mnist_cnn import speed
-from mnist_cnn.data import NUM_CLASSES
+from mnist_cnn.data import NUM_CLASSES, check_labels
 
 KERAS_EPSILON = 1e-7  # Keras clips probabilities to [epsilon, 1 - epsilon] before the logarithm
 
@@ -23,7 +23,7 @@ def predict(model: keras.Model, images: np.ndarray) -> np.ndarray:
 
 def scores(true_labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
     """Categorical cross-entropy (as Keras computes it) and accuracy of predicted probabilities."""
-    true_labels, probabilities = np.asarray(true_labels), np.asarray(probabilities, dtype=np.float64)
+    true_labels, probabilities = check_labels(true_labels), np.asarray(probabilities, dtype=np.float64)
     if probabilities.ndim != 2 or len(probabilities) != len(true_labels):
         raise ValueError(f"Expected probabilities of shape ({len(true_labels)}, classes), found {probabilities.shape}.")
     truth = probabilities[np.arange(len(true_labels)), true_labels] / probabilities.sum(axis=1)
@@ -63,7 +63,7 @@ def most_confused_pairs(confusion: np.ndarray, count: int = 3) -> list[tuple[int
 
 def misclassified(true_labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
     """Indices of the wrongly classified samples, most confident mistake first."""
-    true_labels, probabilities = np.asarray(true_labels), np.asarray(probabilities)
+    true_labels, probabilities = check_labels(true_labels), np.asarray(probabilities)
     if probabilities.shape != (len(true_labels), NUM_CLASSES):
         raise ValueError(f"Expected probabilities of shape ({len(true_labels)}, 10), found {probabilities.shape}.")
     predicted = probabilities.argmax(axis=1)

@@ -11,7 +11,7 @@ import importlib
 import json
 import os
 import platform
-import tempfile
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -37,13 +37,10 @@ def write_atomically(path: str | os.PathLike, write: Callable[[Path], object]) -
     """Call `write(temporary_path)`, then rename the result to `path` in one step."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(descriptor)
+    temporary = path.with_name(f".{path.stem}.{secrets.token_hex(6)}{path.suffix}")
+    os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # the usual mode, as the umask says
     try:
-        write(Path(temporary))
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp's file is private; give it the usual mode
+        write(temporary)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
