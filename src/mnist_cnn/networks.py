@@ -1,4 +1,4 @@
-"""The networks, each a plain `keras.Sequential` read top to bottom: building one changes nothing else.
+"""The networks, each a plain `keras.Sequential` read top to bottom; a `seed` seeds the process (`set_random_seed`).
 
 `original_cnn` is the original notebook's CNN (93,322 parameters). The second notebook's network
 (188,234) is trained with the ideas a `Recipe` names, one flag each; `FINAL_RECIPE` is where it

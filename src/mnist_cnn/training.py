@@ -38,10 +38,10 @@ def train(
 ) -> keras.callbacks.History:
     """Fit the compiled `model` on images (N, 28, 28, 1), or the shape it reads, and one-hot labels; return its history.
 
-    The last `validation_split` is held out for validation, as Keras does. The seed fixes the
-    shuffling: the same seed, plan and initial weights give the same weights on the same machine.
-    With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`). `outliers` (no
-    digit) join the training part labelled "every class equally likely" (Outlier Exposure).
+    The last `validation_split` is held out for validation, as Keras does. The seed (set for the process, as
+    `keras.utils.set_random_seed` does) fixes the shuffling: the same seed, plan and initial weights give the same
+    weights on the same machine. With `distort`, each epoch trains on fresh distorted copies (`DistortedBatches`).
+    `outliers` (no digit) join the training part labelled "every class equally likely" (Outlier Exposure).
     """
     checked = check_images if model.input_shape[1:] == INPUT_SHAPE else lambda each, channel: np.asarray(each)
     images, labels = checked(images, channel=True), np.asarray(labels)
