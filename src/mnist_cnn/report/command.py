@@ -38,7 +38,11 @@ def main(arguments: list[str] | None = None) -> int:
     predict_parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
     export_parser = commands.add_parser("export", help="export a saved .keras model to LiteRT (.tflite) beside it")
     export_parser.add_argument("--model", type=Path, default=MODEL_PATH)
-    commands.add_parser("report", help="run the notebook headless and build the HTML report", add_help=False)
+    commands.add_parser(
+        "report",
+        help="run the notebooks headless (all four, or each --notebook) and build their HTML reports",
+        add_help=False,
+    )
     commands.add_parser(
         "book", help="build the book: the notebooks' runs and the guides as one static site", add_help=False
     )
