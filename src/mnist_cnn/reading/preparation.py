@@ -87,14 +87,12 @@ class Digit:
     stroke_width: float | None = field(default=None, repr=False, compare=False)
 
 
-def prepare_digit(picture: Image.Image | np.ndarray, *, dark_ink: bool | None = None) -> np.ndarray:
+def prepare_digit(picture: Image.Image | np.ndarray) -> np.ndarray:
     """The one digit in `picture` as a 28x28 uint8 array like MNIST's: all its marks, read as one.
 
-    `dark_ink` says whether the ink is darker than the paper (None: tell from the picture, as
-    `paper_and_ink` does). Raises `NoDigit` for a blank picture or one with lines only; a blot is
-    prepared as it is (`is_blot` tells).
+    Raises `NoDigit` for a blank picture or one with lines only; a blot is prepared as it is (`is_blot` tells).
     """
-    return _found(picture, whole=True, dark_ink=dark_ink)[0].image
+    return _found(picture, whole=True)[0].image
 
 
 def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
@@ -103,11 +101,11 @@ def find_digits(picture: Image.Image | np.ndarray) -> list[Digit]:
     `picture` is a PIL image or an array (H, W) or (H, W, 3) of uint8. Raises `NoDigit`, with a
     sentence saying why, when there is no digit to read: a blank page, lines only, a blot.
     """
-    return _found(picture, whole=False, dark_ink=None)
+    return _found(picture, whole=False)
 
 
-def _found(picture: Image.Image | np.ndarray, whole: bool, dark_ink: bool | None) -> list[Digit]:
-    digits = preparation_steps(picture, whole=whole, dark_ink=dark_ink).digits
+def _found(picture: Image.Image | np.ndarray, whole: bool) -> list[Digit]:
+    digits = preparation_steps(picture, whole=whole).digits
     if whole:
         return digits
     readable = [digit for digit in digits if not is_blot(digit.image)]
@@ -128,16 +126,14 @@ class PreparationSteps:
     digits: list[Digit]  # every group of marks prepared, left to right, blots included
 
 
-def preparation_steps(
-    picture: Image.Image | np.ndarray, *, whole: bool = False, dark_ink: bool | None = None
-) -> PreparationSteps:
+def preparation_steps(picture: Image.Image | np.ndarray, *, whole: bool = False) -> PreparationSteps:
     """Prepare `picture` step by step (as `find_digits`, or with `whole` as `prepare_digit`), keeping each step."""
     colour = _as_array(picture)
     scale = min(1.0, WORKING_SIZE / max(colour.shape[:2]))
     if scale < 1:
         size = (max(1, round(colour.shape[1] * scale)), max(1, round(colour.shape[0] * scale)))
         colour = cv2.resize(colour, size, interpolation=cv2.INTER_AREA)
-    gray = paper_and_ink(colour, dark_ink)
+    gray = paper_and_ink(colour)
     ink = even_light(gray)
     mask = ink_or_not(ink)
     marks = remove_lines(mask)
@@ -174,17 +170,15 @@ def _as_array(picture: Image.Image | np.ndarray) -> np.ndarray:
     return picture
 
 
-def paper_and_ink(picture: np.ndarray, dark_ink: bool | None = None) -> np.ndarray:
+def paper_and_ink(picture: np.ndarray) -> np.ndarray:
     """The picture in grayscale as dark ink on light paper, whatever the ink's colour.
 
     On light paper a pixel is as dark as its darkest colour channel (blue, red or black ink is
     dark in one channel at least; faint blue rules and cream paper are not); on a dark
-    background it is inverted from its brightest channel. `dark_ink`: whether the ink is darker
-    than the paper; None tells it from the picture (`is_dark_ink`).
+    background (`is_dark_ink` tells) it is inverted from its brightest channel.
     """
     gray = picture if picture.ndim == 2 else cv2.cvtColor(picture, cv2.COLOR_RGB2GRAY)
-    if dark_ink is None:
-        dark_ink = is_dark_ink(gray)
+    dark_ink = is_dark_ink(gray)
     if picture.ndim == 3:  # channel by channel: numpy's reduction over the last axis is many times slower
         extreme = np.minimum if dark_ink else np.maximum
         gray = extreme(extreme(picture[..., 0], picture[..., 1]), picture[..., 2])

@@ -480,14 +480,14 @@ def with_outputs(notebook_path: Path, executed: nbformat.NotebookNode) -> nbform
     return notebook
 
 
-def output_folder(option: Path | None, environ: Mapping[str, str] = os.environ) -> Path:
+def output_folder(option: Path | None) -> Path:
     """Where the report writes: `--output-dir`, else $MNIST_CNN_OUTPUT_DIR, else the current folder.
 
     Raises a ParameterError if that is not a folder this process can write in or create.
     """
     if option is not None:
         return parameters.writable_folder(option, f"--output-dir {str(option)!r}")
-    variable = environ.get(OUTPUT_DIR_VARIABLE)
+    variable = os.environ.get(OUTPUT_DIR_VARIABLE)
     if variable:
         return parameters.writable_folder(variable, f"{OUTPUT_DIR_VARIABLE}={variable!r}")
     return parameters.writable_folder(".")
