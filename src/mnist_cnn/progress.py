@@ -37,13 +37,13 @@ def _label_epochs(axes, group_name: str, x_label: str) -> None:
 class EpochLog(keras.callbacks.Callback):
     """Prints a line per epoch: its metrics, its seconds and an estimate of the time left."""
 
-    def on_train_begin(self, logs=None):
+    def on_train_begin(self, logs: dict | None = None) -> None:
         self.seconds: list[float] = []
 
-    def on_epoch_begin(self, epoch, logs=None):
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.started = time.perf_counter()
 
-    def on_epoch_end(self, epoch, logs=None):
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         self.seconds.append(time.perf_counter() - self.started)
         print(epoch_line(epoch + 1, self.params["epochs"], logs or {}, self.seconds), flush=True)
 

@@ -73,6 +73,7 @@ class MarkReading:
         return [(int(digit), self.probabilities[digit]) for digit in order]
 
     def to_dict(self) -> dict:
+        """The mark as `predict --json` gives it: digit, probability, score, box, ... (docs/predict.md)."""
         left, top, width, height = self.box
         box = {"left": left, "top": top, "width": width, "height": height}
         score = self.probabilities[self.digit]
@@ -115,6 +116,7 @@ class Prediction:
         return bool(self.digits)
 
     def to_dict(self) -> dict:
+        """The picture's reading as `predict --json` gives it, or its path and error (docs/predict.md)."""
         if self.error is not None:
             return {"path": self.path, "error": self.error}
         single = self.digits[0].to_dict() if len(self.digits) == 1 else {}

@@ -330,6 +330,7 @@ def build(project: Path, output_dir: Path) -> Book:
 
 
 def main(arguments: list[str] | None = None) -> int:
+    """`python -m mnist_cnn book`: build the book from reports/ and the guides; the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m mnist_cnn book",
         description="Build the book: the notebooks' runs and the guides as one static site, reports/book/.",

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # predict is imported only by the predict command
 
 
 def main(arguments: list[str] | None = None) -> int:
+    """`python -m mnist_cnn COMMAND ...`: predict, export, report or book; the exit status."""
     parser = argparse.ArgumentParser(prog="python -m mnist_cnn")
     commands = parser.add_subparsers(dest="command", required=True)
     predict_parser = commands.add_parser(

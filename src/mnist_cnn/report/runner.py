@@ -494,6 +494,7 @@ def output_folder(option: Path | None) -> Path:
 
 
 def main(arguments: list[str] | None = None) -> int:
+    """`python -m mnist_cnn report`: run the notebooks headless and write their reports; the exit status."""
     parser = argparse.ArgumentParser(description="Run the notebooks headless and build their HTML reports.")
     parser.add_argument(
         "--notebook",
