@@ -1,8 +1,8 @@
 # %% [markdown]
-# # Improving the CNN: from 99.1 % towards 99.6 %, one idea at a time
+# # Improving the CNN, one idea at a time
 #
 # The first notebook (`mnist_cnn.ipynb`; its report: [mnist_cnn.html](mnist_cnn.html)) ends where
-# the original did: the original CNN reads about 99.1 % of the test digits after 5 epochs. The
+# the original did, with the original CNN trained for 5 epochs and measured on the test digits. The
 # best small CNNs read 99.5 to 99.7 %: keras-io's `mnist_convnet.py` about 99.2 % (15 epochs,
 # dropout), Chris Deotte's Kaggle CNN 99.64 % on average (30 epochs, augmentation, batch
 # normalization, dropout, learning-rate annealing), An et al. (2020) 99.40 % at epoch 9 and
@@ -76,8 +76,8 @@ networks.build_improved_model(final_recipe, steps_per_epoch=steps_per_epoch).sum
 # %% [markdown]
 # ## One idea at a time
 #
-# Each step trains for the same epochs (`EPOCHS_PER_STEP`, fewer than the final recipe's so
-# that the whole study fits in a few minutes) with the same seed and the same data, with one
+# Each step trains for the same epochs (`EPOCHS_PER_STEP`, fewer than the final recipe's, to
+# keep the study short) with the same seed and the same data, with one
 # idea more than the step before:
 #
 # - **the original CNN**, as in the first notebook;

@@ -83,8 +83,8 @@ figures.plot_photographs([joined_numbers.frame(found.digits[0].strokes, found.di
 # pictures that are no number: letters, words, symbols, scribbles, drawings and things in the
 # training fonts, and two or three letters, symbols, scribbles or drawings written joined up as a
 # number is. Their answer to learn is "every answer equally likely" in each place (Outlier
-# Exposure, as for the robust model): in the tuning runs, without the joined ones, the network read a
-# number in one of six such marks (docs/handwriting.md).
+# Exposure, as for the robust model): in the tuning runs, without the joined ones, the network read
+# far more such marks as a number (docs/handwriting.md).
 
 # %%
 frames, answers, outliers = number_training.training_set(x_train, y_train, NUMBERS, seed=SEED)

@@ -18,7 +18,7 @@
 #
 # To measure both we need handwriting that is *not* MNIST. We use the **USPS** digits: 9,298
 # digits from envelopes scanned by the US Postal Service (16 x 16 pixels), written by people none of
-# whom wrote MNIST's, and render them as phone photos under eight conditions (`mnist_cnn.reading.photos`).
+# whom wrote MNIST's, and render them as phone photos under each of the conditions of `mnist_cnn.reading.photos`.
 # Nothing here trains on them: the first half (`usps.load()[0]`) is for tuning the preparation and
 # the distortions, the second half is what this notebook reports.
 
@@ -176,9 +176,9 @@ figures.plot_distortions(
 # %% [markdown]
 # ## Pictures that are not digits
 #
-# A network that has only ever seen digits answers a digit for anything: shown a letter A, the
-# original model is as sure it is a 4 as it is of a real 4. Its top probability does not tell a
-# digit from a letter well either, since its wrong answers are as confident as its right ones. So
+# A network that has only ever seen digits answers a digit for anything, a letter as well as a
+# real digit, and its wrong answers are often as confident as its right ones, so its top
+# probability does not tell a digit from a letter well (the curves below measure how well). So
 # the robust model is also shown pictures that hold no digit, with "every digit equally likely" as
 # the answer to learn (Outlier Exposure, Hendrycks et al. 2019), and learns to be unsure of them:
 # letters and words from fonts, symbols, scribbles, simple drawings, and things (shapes and textures
