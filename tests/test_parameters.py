@@ -58,7 +58,7 @@ def test_a_value_that_is_not_allowed_is_one_sentence(values, message):
     ],
 )
 def test_values_at_the_limits_and_unchecked_ones_are_allowed(values):
-    check(values)
+    assert check(values) is None  # raises a ParameterError for a value out of its range
 
 
 def test_every_parameter_is_checked_or_deliberately_free(tmp_path):
