@@ -44,7 +44,6 @@ from mnist_cnn.reading import (
     export,
     figures,
     joined_numbers,
-    non_digits,
     number_training,
     photo_accuracy,
     photos,
@@ -141,10 +140,7 @@ photo_accuracy.joined_number_accuracy(number_network, usps_images, usps_labels, 
 # shows, written and photographed as the digits are.
 
 # %% tags=["nbval-ignore-output"]
-read_as_number = {}
-for kind in non_digits.KINDS:
-    pictures = photo_accuracy.found_in(refusals.photographed_non_digits(kind, NON_DIGIT_PICTURES, SEED))
-    read_as_number[kind] = 100 * refusals.read_as_numbers(number_network, pictures).mean()
+read_as_number = refusals.read_as_numbers(number_network, NON_DIGIT_PICTURES, SEED)
 print("read as a number: " + ", ".join(f"{kind} {percent:.1f} %" for kind, percent in read_as_number.items()))
 
 # %% [markdown]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_cnn.reading import non_digits, refusals
+from mnist_cnn.reading import non_digits, photo_accuracy, refusals
+from mnist_cnn.reading.joined_numbers import NONE, NUMBER_ANSWERS, NUMBER_PLACES, may_be_number
 from mnist_cnn.reading.opencv import cv2
 from mnist_cnn.reading.predict import (
     AMONG_DIGITS_BELOW,
@@ -177,3 +178,18 @@ def test_read_marks_reads_each_mark_among_the_others_of_its_picture():
     assert Prediction("n.png", marks).number == "488"
     (alone,) = read_marks([find(page[:, 40:])], lambda images: np.array([UNSURE_EIGHT, UNSURE_EIGHT]))
     assert not Prediction("n.png", alone).is_digit
+
+
+@pytest.mark.parametrize("reads", [True, False])
+def test_read_as_numbers_counts_the_pictures_with_a_wide_mark_the_number_network_reads(reads):
+    def number_network(frames):  # "12", then none, surely; or none at all
+        answers = [1, 2, NONE] if reads else [NONE] * NUMBER_PLACES
+        return np.broadcast_to(np.eye(NUMBER_ANSWERS)[answers], (len(frames), NUMBER_PLACES, NUMBER_ANSWERS))
+
+    percent = refusals.read_as_numbers(number_network, 4, seed=1)
+    assert list(percent) == list(non_digits.KINDS)
+    for kind in non_digits.KINDS:
+        found = photo_accuracy.found_in(refusals.photographed_non_digits(kind, 4, seed=1))
+        wide = [any(may_be_number(mark) for mark in each.digits) for each in found]
+        assert percent[kind] == (100 * np.mean(wide) if reads else 0.0)
+    assert reads == any(percent.values())  # some picture holds a wide mark

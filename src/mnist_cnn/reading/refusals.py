@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
-from mnist_cnn.reading import non_digits, photos
+from mnist_cnn.reading import non_digits, photo_accuracy, photos
 from mnist_cnn.reading.joined_numbers import NumberNetwork, may_be_number, read_numbers
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW, Found, MarkReading, Prediction, find, read_marks
 from mnist_cnn.reading.saved_models import Network
@@ -50,9 +50,17 @@ def refused(network: Network, found: Sequence[Found], number_network: NumberNetw
     return np.array([not Prediction("", marks).is_digit for marks in read_marks(found, network, number_network)])
 
 
-def read_as_numbers(number_network: NumberNetwork, found: Sequence[Found]) -> np.ndarray:
-    """Whether the number network reads a joined-up number in each picture, in any of its wide marks: what
-    "not a digit" may lose to it."""
+def read_as_numbers(number_network: NumberNetwork, count: int, seed: int = 0) -> dict[str, float]:
+    """Percent of `count` evaluation pictures of each kind (`photographed_non_digits`) in which the number network
+    reads a joined-up number, in any of their wide marks: what "not a digit" may lose to it."""
+    found = {kind: photo_accuracy.found_in(photographed_non_digits(kind, count, seed)) for kind in non_digits.KINDS}
+    return {
+        kind: 100 * float(read_as_number(number_network, in_pictures).mean()) for kind, in_pictures in found.items()
+    }
+
+
+def read_as_number(number_network: NumberNetwork, found: Sequence[Found]) -> np.ndarray:
+    """Whether the number network reads a joined-up number in each picture, in any of its wide marks."""
     wide = [[mark for mark in each.digits if may_be_number(mark)] for each in found]
     readings = iter(read_numbers([mark for marks in wide for mark in marks], number_network))
     return np.array([any([next(readings) is not None for _ in marks]) for marks in wide])
