@@ -72,14 +72,12 @@ def main() -> None:
         with_numbers = photo_accuracy.photo_readings(networks, found, number_network)
         print_table(photo_accuracy.accuracy_by_condition(with_numbers, labels), "condition")
 
-    digit_photos = [in_photo for in_photos in found.values() for in_photo in in_photos[: options.non_digits]]
-    digit_scores = {name: refusals.picture_scores(network, digit_photos) for name, network in networks.items()}
+    digit_photos = refusals.first_photos(found, options.non_digits)
+    digit_scores = refusals.scores_of(networks, digit_photos)
     non_digit_scores, refused_with_numbers = {}, {}
     for kind in non_digits.KINDS:
         in_pictures = photo_accuracy.found_in(refusals.photographed_non_digits(kind, options.non_digits, options.seed))
-        non_digit_scores[kind] = {
-            name: refusals.picture_scores(network, in_pictures) for name, network in networks.items()
-        }
+        non_digit_scores[kind] = refusals.scores_of(networks, in_pictures)
         if number_network is not None:
             refused_with_numbers[kind] = {
                 name: 100 * float(np.mean(refusals.refused(network, in_pictures, number_network)))

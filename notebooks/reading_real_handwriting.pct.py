@@ -294,12 +294,10 @@ figures.plot_photographs(
 
 # %% tags=["nbval-ignore-output"]
 networks_read = {"original": original, "robust": robust_network}
-digits_found = [in_photo for in_photos in found.values() for in_photo in in_photos[:NON_DIGIT_PICTURES]]
-non_digits_found = {kind: photo_accuracy.found_in(pictures) for kind, pictures in non_digit_photos.items()}
-digit_scores = {name: refusals.picture_scores(network, digits_found) for name, network in networks_read.items()}
+digit_scores = refusals.scores_of(networks_read, refusals.first_photos(found, NON_DIGIT_PICTURES))
 non_digit_scores = {
-    kind: {name: refusals.picture_scores(network, in_pictures) for name, network in networks_read.items()}
-    for kind, in_pictures in non_digits_found.items()
+    kind: refusals.scores_of(networks_read, photo_accuracy.found_in(pictures))
+    for kind, pictures in non_digit_photos.items()
 }
 refusal = refusals.refusal_table(non_digit_scores)
 display(refusal, refusals.separation_table(digit_scores, non_digit_scores))

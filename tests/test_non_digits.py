@@ -193,3 +193,17 @@ def test_read_as_numbers_counts_the_pictures_with_a_wide_mark_the_number_network
         wide = [any(may_be_number(mark) for mark in each.digits) for each in found]
         assert percent[kind] == (100 * np.mean(wide) if reads else 0.0)
     assert reads == any(percent.values())  # some picture holds a wide mark
+
+
+def test_scores_of_each_network_and_the_first_photos_of_each_condition():
+    page, written = np.full((60, 60, 3), 255, np.uint8), np.full((60, 60, 3), 255, np.uint8)
+    cv2.line(written, (30, 10), (30, 50), (0, 0, 0), 4)  # a 1
+    found = {"clean scan": [find(page), find(written), find(written)], "JPEG": [find(written)]}
+    first = refusals.first_photos(found, 2)
+    assert first == [*found["clean scan"][:2], found["JPEG"][0]]
+    sure = lambda images: np.tile(np.eye(10)[1] * 0.9 + 0.01, (len(images), 1))  # noqa: E731
+    unsure = lambda images: np.full((len(images), 10), 0.1)  # noqa: E731
+    scores = refusals.scores_of({"sure": sure, "unsure": unsure}, first)
+    assert list(scores) == ["sure", "unsure"]
+    np.testing.assert_allclose(scores["sure"], [0.0, 0.91, 0.91])  # no mark on the blank page
+    np.testing.assert_allclose(scores["unsure"], [0.0, 0.1, 0.1])

@@ -44,6 +44,16 @@ def picture_scores(network: Network, found: Sequence[Found]) -> np.ndarray:
     return np.array([max((mark.probabilities[mark.digit] for mark in found), default=0.0) for found in marks])
 
 
+def scores_of(networks: Mapping[str, Network], found: Sequence[Found]) -> dict[str, np.ndarray]:
+    """Each network's `picture_scores` of the same pictures, by its name."""
+    return {name: picture_scores(network, found) for name, network in networks.items()}
+
+
+def first_photos(found: Mapping[str, Sequence[Found]], count: int) -> list[Found]:
+    """The first `count` photos of each condition (`photo_accuracy.found_in_photographs`), as one list."""
+    return [in_photo for in_photos in found.values() for in_photo in in_photos[:count]]
+
+
 def refused(network: Network, found: Sequence[Found], number_network: NumberNetwork | None = None) -> np.ndarray:
     """Whether each picture is answered "not a digit" as `predict` answers, with the number network if given:
     no mark in it read as a digit, nor as a joined-up number."""
