@@ -145,7 +145,7 @@ def check_labels(labels: object) -> np.ndarray:
 
 def one_hot(labels: np.ndarray) -> np.ndarray:
     """Turn digit labels (N,) into one-hot float32 rows (N, 10)."""
-    return np.eye(NUM_CLASSES, dtype=np.float32)[check_labels(labels).astype(int)]
+    return np.eye(NUM_CLASSES, dtype=np.float32)[check_labels(labels)]
 
 
 def _load_with_keras() -> dict[str, np.ndarray]:

@@ -64,12 +64,10 @@ def read_as_numbers(number_network: NumberNetwork, count: int, seed: int = 0) ->
     """Percent of `count` evaluation pictures of each kind (`photographed_non_digits`) in which the number network
     reads a joined-up number, in any of their wide marks: what "not a digit" may lose to it."""
     found = {kind: photo_accuracy.found_in(photographed_non_digits(kind, count, seed)) for kind in non_digits.KINDS}
-    return {
-        kind: 100 * float(read_as_number(number_network, in_pictures).mean()) for kind, in_pictures in found.items()
-    }
+    return {kind: 100 * float(_read_as_number(number_network, pictures).mean()) for kind, pictures in found.items()}
 
 
-def read_as_number(number_network: NumberNetwork, found: Sequence[Found]) -> np.ndarray:
+def _read_as_number(number_network: NumberNetwork, found: Sequence[Found]) -> np.ndarray:
     """Whether the number network reads a joined-up number in each picture, in any of its wide marks."""
     wide = [[mark for mark in each.digits if may_be_number(mark)] for each in found]
     readings = iter(read_numbers([mark for marks in wide for mark in marks], number_network))
