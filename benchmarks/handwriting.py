@@ -14,12 +14,13 @@ and the CPU (LiteRT runs on it). Then `--non-digits` pictures of each kind of `n
 (letters and symbols in fonts training never shows, written and photographed as the digits are):
 the percent answered "not a digit" per kind, and how well the top probability separates them from
 the photographed digits (AUROC, refusals at 95 % of digits kept: `reading.refusals`); as many
-letters that are a digit's twin (O, l, S, ...), counted apart: the percent read as a digit; and numbers
-of two and three digits, written apart and joined up, read whole. With `--numbers` (the number network,
-`reading.joined_numbers`), the photos, the non-digits and the numbers are read again with it, as
-`predict` reads them when it is saved. Needs the models (`make report-all`), the MNIST data
-(`MNIST_CNN_DATA` or Keras's download) and the USPS digits (fetched into a cache on first use,
-or `MNIST_CNN_USPS`).
+letters that are a digit's twin (O, l, S, ...), counted apart: the percent read as a digit; numbers
+of two and three digits, written apart and joined up, read whole; and the USPS digits enlarged onto
+the drawing pad (light on black, across 80 % of its side), read right and sure as the pad reads them.
+With `--numbers` (the number network, `reading.joined_numbers`), the photos, the non-digits and the
+numbers are read again with it, as `predict` reads them when it is saved. Needs the models
+(`make report-all`), the MNIST data (`MNIST_CNN_DATA` or Keras's download) and the USPS digits
+(fetched into a cache on first use, or `MNIST_CNN_USPS`).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from mnist_cnn.data import load_mnist, preprocess_images
-from mnist_cnn.reading import non_digits, photo_accuracy, refusals, usps
+from mnist_cnn.reading import drawing_pad, non_digits, photo_accuracy, refusals, usps
 from mnist_cnn.reading.joined_numbers import NUMBER_INPUT_SHAPE
 from mnist_cnn.reading.predict import NOT_A_DIGIT_BELOW
-from mnist_cnn.reading.saved_models import load_network
+from mnist_cnn.reading.saved_models import Network, load_network
 from mnist_cnn.saving import MODEL_PATH, ROBUST_MODEL_PATH
 from mnist_cnn.speed.plan import this_cpu
 
@@ -123,6 +125,25 @@ def main() -> None:
                 f"numbers of 2 and 3 digits written {what}, read whole: "
                 + ", ".join(f"{n} {a:.1f} %" for n, a in accuracy.items())
             )
+    on_pad = {name: on_the_pad(network, images, labels) for name, network in networks.items()}
+    print(
+        f"the {len(images):,} digits enlarged onto the drawing pad, read right and sure: "
+        + ", ".join(f"{n} {a:.2f} %" for n, a in on_pad.items())
+    )
+
+
+def on_the_pad(network: Network, images: np.ndarray, labels: np.ndarray) -> float:
+    """Percent of digits (ink high, any size) that the drawing pad reads right and sure (`drawing_pad.read_drawing`)
+    when each is enlarged onto it, light on black, across 80 % of its side."""
+    side = round(0.8 * drawing_pad.PAD_SIZE)
+    corner = (drawing_pad.PAD_SIZE - side) // 2
+    right = []
+    for image, label in zip(images, labels):
+        pad = Image.new("L", (drawing_pad.PAD_SIZE, drawing_pad.PAD_SIZE))
+        pad.paste(Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR), (corner, corner))
+        reading = drawing_pad.read_drawing(pad, network)
+        right.append(reading.sure and reading.digit == label)
+    return 100 * float(np.mean(right))
 
 
 def print_table(table: pd.DataFrame, index: str) -> None:
