@@ -19,7 +19,7 @@ from mnist_cnn.reading.joined_numbers import (
     reading,
 )
 from mnist_cnn.reading.number_training import JOINED_OUTLIERS, OUTLIERS
-from mnist_cnn.reading.predict import Prediction, find, read_marks
+from mnist_cnn.reading.predict import DOUBTED_DIGIT_BELOW, NUMBER_OVER_DIGIT, Prediction, find, read_marks
 from mnist_cnn.reading.preparation import Digit
 from mnist_cnn.report import parameters
 from mnist_cnn.report.command import answer
@@ -115,6 +115,34 @@ def test_predict_reads_a_wide_mark_that_is_no_digit_as_a_joined_up_number():
     sure_one = np.eye(10)[1]
     (read_alone,) = read_marks([found], lambda images: np.stack([sure_one, UNSURE]), number_network)
     assert Prediction("p.png", read_alone).number == "1"  # a mark the digit network reads is its to read
+
+
+def test_a_wide_mark_read_as_a_doubted_digit_gives_way_only_to_a_surer_number():
+    found = find(joined_page())
+    sent = []
+
+    def number_network(sure):
+        def network(frames):
+            sent.append(len(frames))
+            return np.stack([answers([4, 7, NONE], sure)] * len(frames))
+
+        return network
+
+    def digit_network(top):  # the wide mark read as an 8 this surely, the narrow one as no digit
+        eight = np.full(10, (1 - top) / 9)
+        eight[8] = top
+        return lambda images: np.stack([eight, UNSURE])
+
+    surer = (NUMBER_OVER_DIGIT + 0.01) ** (1 / 3)  # each place this sure: the number just over NUMBER_OVER_DIGIT
+    less_sure = (NUMBER_OVER_DIGIT - 0.01) ** (1 / 3)
+    doubted = DOUBTED_DIGIT_BELOW - 0.01
+    (marks,) = read_marks([found], digit_network(doubted), number_network(surer))
+    assert sent == [1] and Prediction("p.png", marks).number == "47" and marks[0].joined
+    (marks,) = read_marks([found], digit_network(doubted), number_network(less_sure))
+    assert Prediction("p.png", marks).number == "8" and not marks[0].joined  # the number is not sure enough
+    sent.clear()
+    (marks,) = read_marks([found], digit_network(DOUBTED_DIGIT_BELOW), number_network(0.999))
+    assert sent == [] and Prediction("p.png", marks).number == "8"  # a digit read this surely is not asked about
 
 
 def test_the_number_network_reads_a_frame_three_digits_wide_and_answers_each_place():

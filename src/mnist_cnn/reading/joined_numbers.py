@@ -1,11 +1,11 @@
 """Read joined-up numbers: a mark of two or three touching digits, read whole by a network of its own.
 
 People write numbers whose digits touch. The preparation then finds one mark, and the digit
-network answers "not a digit" for it. Such a mark, at least `WIDE` times as wide as it is tall, is
-framed as a number (`frame`: as tall as MNIST's digits, in a frame three digits wide) and read by
-the number network (`number_training.number_cnn`): in each of its three places, a digit or none. The
-number is read when the network gives it, the product of its places' probabilities, at least
-`SURE`; else the mark stays "not a digit".
+network answers "not a digit" for it, or a digit it doubts (`predict.read_marks`). Such a mark, at
+least `WIDE` times as wide as it is tall, is framed as a number (`frame`: as tall as MNIST's digits,
+in a frame three digits wide) and read by the number network (`number_training.number_cnn`): in
+each of its three places, a digit or none. The number is read when the network gives it, the
+product of its places' probabilities, at least `SURE`; else the mark stays what it was.
 
 The network learns from MNIST's training digits written joined up and photographed
 (`number_training`). Cutting the mark where the digit network reads every part was

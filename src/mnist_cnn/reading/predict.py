@@ -11,8 +11,9 @@ letter, a scribble, a thing): the robust model learned to be unsure of such pict
 Exposure, `reading.non_digits`). A number is read from the marks that are digits; in a picture
 with a digit, a mark as tall as the digits is one of them unless the network is less than
 `AMONG_DIGITS_BELOW` sure of it (a number's oddly written digit, not a letter or a speck). A wide
-mark that is not a digit may be a number written joined up: when the number network is saved
-(`saving.NUMBER_MODEL_PATH`), it reads such marks whole (`reading.joined_numbers`).
+mark that is not a digit, or that the network reads as a digit with doubt, may be a number written
+joined up: when the number network is saved (`saving.NUMBER_MODEL_PATH`), it reads such marks whole
+(`reading.joined_numbers`), and a doubted digit gives way to a number it is sure of.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from mnist_cnn.saving import MODEL_PATH, NUMBER_MODEL_PATH, ROBUST_MODEL_PATH
 NOT_A_DIGIT_BELOW = 0.45  # a mark whose top probability is lower is not a digit (chosen: docs/predict.md)
 AMONG_DIGITS_BELOW = 0.2  # ... but beside a digit, a mark of the digits' height is one down to this
 DIGITS_HEIGHT = (0.7, 1.4)  # ... that height: these fractions of the median height of the digits beside it
+DOUBTED_DIGIT_BELOW = 0.99  # a wide mark read as a digit less surely is shown to the number network too, ...
+NUMBER_OVER_DIGIT = 0.9  # ... and read as the number it reads at least this surely (chosen: docs/handwriting.md)
 SMALL_FILE = 1024  # bytes: pictures smaller on average (a 28 x 28 PNG is about 300) are prepared in one thread
 HEIF_EXTENSIONS = (".heic", ".heics", ".heif", ".heifs", ".hif")  # an iPhone's photos, read through pillow-heif
 
@@ -163,8 +166,8 @@ def classify(
 
 
 def _when_needed(numbers: str | os.PathLike | object) -> joined_numbers.NumberNetwork:
-    """The number network, loaded when first asked (most pictures hold no wide mark that is not a digit); a
-    saved one is checked at once to be there, with its export."""
+    """The number network, loaded when first asked (most pictures hold no wide mark in doubt); a saved one is
+    checked at once to be there, with its export."""
     if not hasattr(numbers, "predict"):
         path = Path(numbers)
         if not path.is_file():
@@ -189,7 +192,9 @@ def read_marks(
 ) -> list[tuple[MarkReading, ...]]:
     """Each picture's marks read by `network`, in one batch: a `MarkReading` per mark, told whether it
     stands among digits of its height. With `number_network`, a wide mark that is not a digit is read
-    whole as a joined-up number when it is one: a `MarkReading` per digit."""
+    whole as a joined-up number when it is one, a `MarkReading` per digit; so is a wide mark read as a
+    digit less surely than `DOUBTED_DIGIT_BELOW`, when the number is read at least `NUMBER_OVER_DIGIT`
+    surely (a 1 joined to its neighbour can look like the neighbour alone: "10" like a 0)."""
     readings = iter(_read([mark for each in found for mark in each.digits], network))
     pictures = [among_digits(tuple(next(readings) for _ in each.digits)) for each in found]
     if number_network is None:
@@ -198,10 +203,14 @@ def read_marks(
         (picture, index)
         for picture, (each, marks) in enumerate(zip(found, pictures))
         for index, (mark, reading) in enumerate(zip(each.digits, marks))
-        if not reading.is_digit and joined_numbers.may_be_number(mark)
+        if reading.probabilities[reading.digit] < DOUBTED_DIGIT_BELOW and joined_numbers.may_be_number(mark)
     ]
     numbers = joined_numbers.read_numbers([found[picture].digits[index] for picture, index in wide], number_network)
-    replaced = {place: number for place, number in zip(wide, numbers) if number is not None}
+    replaced = {
+        (picture, index): number
+        for (picture, index), number in zip(wide, numbers)
+        if number is not None and (not pictures[picture][index].is_digit or number.score >= NUMBER_OVER_DIGIT)
+    }
     return [
         tuple(
             part
