@@ -4,14 +4,15 @@
 # The third notebook reads photos of other writers' digits, one digit or a number written left to
 # right. People often write a number with its digits touching: a 4 whose bar runs into the 7, a 0
 # closed against the next 0. The preparation then finds one mark, not two, and the robust model,
-# shown it as one digit, answers "not a digit".
+# shown it as one digit, answers "not a digit", or a digit it doubts.
 #
 # Cutting such a mark into its digits, where the robust model reads every part, was tried first and
 # is not used: a wrong cut is often read as surely as the right one (a sliver of a 0 is a confident
 # 1), and pieces of letters read as digits too, so it refused far fewer non-digits
 # (docs/handwriting.md). This notebook trains a second, small network instead, the **number
 # network**, that reads the whole mark: in each of three places, a digit or none.
-# `python -m mnist_cnn predict` then asks it about every wide mark the robust model calls "not a digit".
+# `python -m mnist_cnn predict` then asks it about every wide mark the robust model calls "not a digit"
+# or reads as a digit with doubt.
 
 # %% [markdown]
 # ## The recipe
